@@ -1,0 +1,61 @@
+// preprocess/prepare.h: makes a decoded page ready to be read.
+//
+// In order: square the pixels (a 204x98 fax page is stretched vertically to
+// 204x204 dpi, a 204x196 one to 204x204, so that nothing is distorted), find
+// the fax header line that the sending machine stamped across the top and
+// blank it out (it is perfectly level even when the page under it is skewed,
+// and it is not part of the form), turn the page upright (0/90/180/270: faxes
+// arrive upside down), deskew, and remove specks. The header band and every
+// correction applied are reported, so later stages can map coordinates back.
+//
+//   PreparedPage page = PreparePage(decoded.image, PrepareOptions{}, detect);
+//
+// `detect` tells the page's orientation; it is passed in (the pipeline hands
+// the OCR engine's detector) so this module stays free of Tesseract.
+// Thread-safe: every call is independent.
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "core/error.h"
+#include "core/image.h"
+
+namespace intake {
+
+using OrientationDetector = std::function<Result<OrientationGuess>(const GrayImage&)>;
+
+struct PrepareOptions {
+  bool despeckle = true;
+  bool detect_orientation = true;
+  double max_skew_degrees = 6.0;   // larger skews are not corrected
+  int speck_max_pixels = 2;        // connected ink blobs this small (in pixels at 204 dpi) are removed
+};
+
+struct PreparedPage {
+  GrayImage image;                   // square pixels, upright, deskewed, header blanked
+  std::optional<Box> header_band;    // where the fax header was, in `image` coordinates before rotation
+  int rotated_clockwise = 0;         // orientation correction applied
+  double orientation_confidence = 0;
+  double skew_degrees = 0;           // deskew applied (counter-clockwise positive)
+  bool blank = false;                // no ink left after cleaning
+};
+
+/// Resamples so that dpi_x == dpi_y (the larger of the two), without distortion.
+GrayImage ToSquarePixels(const GrayImage& page);
+
+/// Finds the fax header line: a single text row at the very top of the page,
+/// set apart from what follows by white space. nullopt when there is none.
+std::optional<Box> FindFaxHeader(const GrayImage& square_page);
+
+/// Estimated skew of the page content in degrees (counter-clockwise positive).
+double EstimateSkew(const GrayImage& page);
+
+/// Rotates by a multiple of 90 degrees clockwise.
+GrayImage RotateQuarterTurns(const GrayImage& page, int rotate_clockwise);
+
+/// Runs every step above.
+Result<PreparedPage> PreparePage(const GrayImage& page, const PrepareOptions& options,
+                                 const OrientationDetector& detect);
+
+}  // namespace intake

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every build, run and test dependency of intake from Debian 12's
+# own packages. Nothing is fetched from anywhere else. Safe to run again.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  cmake g++ make pkg-config
+  # OCR and imaging
+  libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa tesseract-ocr-osd
+  libleptonica-dev libopencv-dev libtiff-dev libtiff-tools
+  # PDF: Poppler renders pages, qpdf reads AcroForm widgets and values
+  libpoppler-cpp-dev libqpdf-dev poppler-utils qpdf
+  # service plumbing
+  libboost1.81-dev libsqlite3-dev libsqlitecpp-dev libssl-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libexpected-dev
+  libmagic-dev libgmime-3.0-dev libsodium-dev
+  # tests
+  libgtest-dev libgmock-dev
+  # fonts the corpus generator and the tests draw with
+  fonts-dejavu-core
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "install-deps: all ${#packages[@]} packages present"
