@@ -24,6 +24,8 @@
 //   io.run();
 //
 // The watcher's callbacks run on its executor; it never blocks it for long.
+// Start, Stop and PendingCount are called on that executor's thread, or
+// while it is not running.
 #pragma once
 
 #include <chrono>
@@ -58,7 +60,7 @@ struct WatchOptions {
 };
 
 struct ReadyFile {
-  const InboxConfig* inbox = nullptr;
+  const InboxConfig* inbox = nullptr;  // the watcher's own copy: valid while the watcher lives
   std::filesystem::path path;
   std::string source_name;  // file name; for Maildir the unique part before ":2,"
   std::int64_t size = 0;
@@ -107,7 +109,9 @@ std::vector<std::filesystem::path> ListCandidates(const InboxConfig& inbox);
 class InboxWatcher {
  public:
   using OnReady = std::function<void(const ReadyFile&)>;
-  /// Returns true when the file was taken before and must not be reported again.
+  /// Returns true when the file was taken before and must not be reported
+  /// again (may be empty: nothing is known). A throw is logged and the file
+  /// offered again at the next rescan, as is a throw from OnReady.
   using IsKnown = std::function<bool(const ReadyFile&)>;
 
   InboxWatcher(boost::asio::any_io_executor executor, std::vector<InboxConfig> inboxes, WatchOptions options,
