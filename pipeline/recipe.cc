@@ -64,6 +64,8 @@ Result<std::vector<Request>> FromEmail(const FileInput& input, const PipelineOpt
   Result<MailMessage> message = ParseMessage(input.bytes);
   if (!message) return tl::unexpected(message.error());
   FileInput in = input;
+  in.channel = Channel::kEmail;  // a message is e-mail whichever way it was handed in
+  in.fax_line.reset();
   if (message->from) in.sender = message->from;
   if (message->subject) in.subject = message->subject;
   if (message->date) in.received_at = *message->date;
