@@ -10,6 +10,9 @@
 // Limits are checked before pixels are allocated, so a decompression bomb is
 // refused, not obeyed. Every failure is an Error whose message a clerk can act
 // on ("PDF is password-protected: ask the sender for an unprotected copy").
+// A file with a missing or damaged part (a TIFF cut in a later page, a fax
+// page whose codes do not decode cleanly, a PDF without its %%EOF end marker)
+// fails as a whole: a fax with a missing part must be seen by a person.
 //
 //   Result<DecodedFile> file = Decode(bytes, DecodeLimits{});
 //   if (!file) Quarantine(file.error().message);
