@@ -13,7 +13,11 @@
 // done and never processed twice.
 //
 // SQLite by default (WAL, synchronous=FULL), one file in the data folder,
-// created readable by its owner only. All methods are thread-safe.
+// created readable by its owner only (its -wal and -shm files too). All
+// methods are thread-safe (one connection behind a mutex), and several
+// processes may open the same file: writes take SQLite's write lock up front
+// and wait up to 5 s for another process's transaction. Every state change
+// also writes a row in the audit trail (table file_events).
 //
 //   auto store = Store::Open(data_dir / "intake.sqlite");
 //   Result<ArrivalOutcome> a = (*store)->RecordArrival(arrival);
@@ -25,8 +29,12 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/request.h"
@@ -74,8 +82,15 @@ struct StatusReport {
   std::vector<FileRecord> quarantine;
 };
 
+/// The status command's shape: {"files": {"<state>": n, ...},
+/// "quarantine": [{"file": source_name, "sha256": ..., "reason": ...}]}.
+nlohmann::ordered_json ToJson(const StatusReport& report);
+
 class Store {
  public:
+  /// Opens (creating it and its folder if needed) and migrates the ledger.
+  /// Sets the process umask to 077 while it runs, so call it at start-up
+  /// before other threads create files.
   static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path);
   ~Store();
 
@@ -96,14 +111,20 @@ class Store {
   Result<void> MarkProcessing(std::int64_t file_id);
 
   /// processing -> processed, storing the requests in the same transaction.
+  /// A request without a document_id is stored as "<file_id>-<n>" (n its
+  /// 1-based position in `requests`), so a retry gives it the same id. At
+  /// least one request is required (kInternal otherwise): a file that yields
+  /// nothing is quarantined, never processed.
   Result<void> CompleteProcessed(std::int64_t file_id, const std::vector<Request>& requests);
 
   /// received/processing -> quarantined with a reason (no patient data).
   Result<void> Quarantine(std::int64_t file_id, const std::string& reason);
 
-  /// processing -> received: a transient failure; tried again later.
+  /// processing -> received: a transient failure; tried again later. The
+  /// reason goes to the audit trail only.
   Result<void> ReleaseForRetry(std::int64_t file_id, const std::string& reason);
 
+  /// The file's requests as stored, in the order given to CompleteProcessed.
   Result<std::vector<Request>> RequestsOf(std::int64_t file_id);
   Result<StatusReport> Status();
 
@@ -114,15 +135,21 @@ class Store {
 };
 
 /// Content-addressed, read-only copies of every original file:
-/// <root>/<sha[0:2]>/<sha>, mode 0400, written to a temporary file, fsynced,
-/// then renamed (and the folder fsynced), so a crash never leaves a partial
-/// copy under the final name.
+/// <root>/<sha[0:2]>/<sha>, mode 0400 in folders 0700, written to a
+/// temporary file in <root>/tmp, fsynced, then renamed (and the folder
+/// fsynced), so a crash never leaves a partial copy under the final name.
+/// One service owns an archive: construction deletes what a crash left in
+/// <root>/tmp.
 class Archive {
  public:
+  /// Creates the folders if needed; never fails (Put reports a folder that
+  /// cannot be written).
   explicit Archive(std::filesystem::path root);
 
   /// Stores the bytes (no-op if already present) and returns their sha256 (hex).
   Result<std::string> Put(std::span<const std::uint8_t> bytes);
+  /// The archived bytes, checked against their hash (kIoError when missing
+  /// or damaged).
   Result<std::vector<std::uint8_t>> Get(const std::string& sha256) const;
   std::filesystem::path PathOf(const std::string& sha256) const;
 
