@@ -49,13 +49,7 @@ int Status(const Config& config, bool json) {
     return 1;
   }
   if (json) {
-    nlohmann::ordered_json out = {{"files", nlohmann::ordered_json::object()}, {"quarantine", nlohmann::json::array()}};
-    for (const auto& [state, n] : report->counts) out["files"][std::string(ToString(state))] = n;
-    for (const FileRecord& file : report->quarantine) {
-      out["quarantine"].push_back({{"file", file.arrival.source_name}, {"inbox", file.arrival.inbox},
-                                   {"sha256", file.arrival.sha256}, {"reason", file.reason}});
-    }
-    std::cout << out.dump() << "\n";
+    std::cout << ToJson(*report).dump() << "\n";
     return 0;
   }
   std::cout << "files by state:\n";

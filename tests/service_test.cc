@@ -1,0 +1,309 @@
+// End-to-end tests of the `intake` binary: inboxes in, ledger and requests out.
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "store/store.h"
+#include "tests/support/fax_batch.h"
+#include "tests/support/process.h"
+#include "tests/support/test_support.h"
+
+namespace intake {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing::CommandResult;
+using testing::IntakeBinary;
+using testing::ReadFile;
+using testing::RunCommand;
+using testing::TempDir;
+using testing::WriteFile;
+
+// A data folder with the five default inboxes and quick watch settings.
+fs::path WriteConfig(const fs::path& dir, double once_wait = 20, int max_attempts = 5) {
+  const fs::path config = dir / "intake.toml";
+  WriteFile(config, "data_dir = \"data\"\nworkers = 2\nlog_level = \"info\"\nmax_attempts = " +
+                        std::to_string(max_attempts) + "\n"
+                    "[watch]\nrescan_seconds = 0.5\nsettle_seconds = 0.3\nscan_quiet_seconds = 0.5\n"
+                    "poll_seconds = 0.05\nonce_wait_seconds = " + std::to_string(once_wait) + "\n");
+  for (const char* sub : {"inbox/fax/records", "inbox/fax/imaging", "inbox/fax/verbal", "inbox/email/new",
+                          "inbox/email/cur", "inbox/email/tmp", "inbox/scan"}) {
+    fs::create_directories(dir / "data" / sub);
+  }
+  return config;
+}
+
+CommandResult Intake(const fs::path& config, std::vector<std::string> args, std::chrono::seconds timeout = 300s) {
+  std::vector<std::string> argv = {IntakeBinary().string(), "--config", config.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, timeout);
+}
+
+nlohmann::json StatusJson(const fs::path& config) {
+  CommandResult status = Intake(config, {"status", "--json"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  return nlohmann::json::parse(status.out);
+}
+
+// Reads the ledger directly, independently of the store module.
+struct LedgerRow {
+  std::int64_t id;
+  std::string inbox, source, state, reason;
+  int requests;
+};
+
+std::vector<LedgerRow> ReadLedger(const fs::path& db_path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT f.id, f.inbox, f.source_name, f.state, COALESCE(f.reason, ''),"
+                               " (SELECT COUNT(*) FROM requests r WHERE r.file_id = f.id) FROM files f ORDER BY f.id",
+                               -1, &stmt, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  std::vector<LedgerRow> rows;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    auto text = [&](int col) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, col))); };
+    rows.push_back({sqlite3_column_int64(stmt, 0), text(1), text(2), text(3), text(4), sqlite3_column_int(stmt, 5)});
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+std::string MailWithAttachment(const std::string& name, const std::vector<std::uint8_t>& bytes) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b64;
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const unsigned v = bytes[i] << 16 | bytes[i + 1] << 8 | bytes[i + 2];
+    for (int s : {18, 12, 6, 0}) b64 += kAlphabet[(v >> s) & 63];
+    if (b64.size() % 77 == 76) b64 += "\n";
+  }
+  if (i < bytes.size()) {
+    const unsigned v = bytes[i] << 16 | (i + 1 < bytes.size() ? bytes[i + 1] << 8 : 0);
+    b64 += kAlphabet[(v >> 18) & 63];
+    b64 += kAlphabet[(v >> 12) & 63];
+    b64 += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    b64 += '=';
+  }
+  return "From: Scanner <scanner@clinic.example>\r\nTo: his@hospital.example\r\nSubject: Records request\r\n"
+         "Date: Mon, 23 Nov 2026 09:15:00 -0500\r\nMessage-ID: <1@clinic.example>\r\nMIME-Version: 1.0\r\n"
+         "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nPlease see "
+         "attached.\r\n--b1\r\nContent-Type: application/pdf; name=\"" + name +
+         "\"\r\nContent-Disposition: attachment; filename=\"" + name +
+         "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n--b1--\r\n";
+}
+
+TEST(ServiceTest, ProcessPrintsOneOtherRequestPerFaxWithItsSourceBlock) {
+  TempDir dir;
+  const fs::path config = WriteConfig(dir.path());
+  std::vector<testing::FaxFile> faxes = testing::WriteFaxBatch(dir.path() / "faxes", 2, 11);
+  CommandResult r = Intake(config, {"process", "--channel", "fax", "--fax-line", "imaging", faxes[0].path.string(),
+                                    faxes[1].path.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    const auto request = nlohmann::json::parse(line);
+    const testing::FaxFile& fax = faxes[n++];
+    EXPECT_EQ(request["form"], "OTHER");
+    EXPECT_EQ(request["status"], "needs_review");
+    EXPECT_EQ(request["queues"], nlohmann::json::array({"review"}));
+    EXPECT_EQ(request["source"]["channel"], "fax");
+    EXPECT_EQ(request["source"]["fax_line"], "imaging");
+    EXPECT_EQ(request["source"]["file"], fax.path.filename().string());
+    EXPECT_EQ(request["source"]["sha256"], Sha256Hex(ReadFile(fax.path)));
+    EXPECT_EQ(request["source"]["sender"], fax.station_id);
+    std::vector<int> pages(fax.pages);
+    std::iota(pages.begin(), pages.end(), 1);
+    EXPECT_EQ(request["source"]["parts"], nlohmann::json::array({{{"attachment", nullptr}, {"pages", pages}}}));
+    EXPECT_THAT(request["source"]["received_at"].get<std::string>(), ::testing::StartsWith("2026-11-2"));
+    for (const char* key : {"document_id", "form_code", "language", "fields", "findings", "due", "supporting_pages"}) {
+      EXPECT_TRUE(request.contains(key)) << key;
+    }
+  }
+  EXPECT_EQ(n, 2);
+}
+
+TEST(ServiceTest, ProcessExplainsAFileItCannotRead) {
+  TempDir dir;
+  const fs::path config = WriteConfig(dir.path());
+  WriteFile(dir.path() / "memo.docx", std::string("PK\x03\x04word/document.xml", 22));
+  CommandResult r = Intake(config, {"process", (dir.path() / "memo.docx").string()});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, ::testing::HasSubstr("memo.docx: quarantine:"));
+}
+
+TEST(ServiceTest, RunOnceTakesEveryInboxFileAndStatusAccountsForEach) {
+  TempDir dir;
+  const fs::path config = WriteConfig(dir.path());
+  const fs::path data = dir.path() / "data";
+  auto faxes = testing::WriteFaxBatch(data / "inbox/fax/records", 3, 21);
+  fs::copy_file(faxes[0].path, data / "inbox/fax/imaging/fax900001.tif");  // the same fax sent twice
+  WriteFile(data / "inbox/fax/verbal/fax000999.tif", std::string("II*\0garbage", 11));
+  fs::copy_file(testing::SourceDir() / "forms/HIS-AMEND-EN.pdf", data / "inbox/scan/batch1.pdf");
+  WriteFile(data / "inbox/email/tmp/1700000000.M1P1.host",
+            MailWithAttachment("form.pdf", ReadFile(testing::SourceDir() / "forms/HIS-VERBAL-EN.pdf")));
+  fs::rename(data / "inbox/email/tmp/1700000000.M1P1.host", data / "inbox/email/new/1700000000.M1P1.host");
+
+  CommandResult run = Intake(config, {"run", "--once"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto status = StatusJson(config);
+  EXPECT_EQ(status["files"]["processed"], 5) << status.dump();
+  EXPECT_EQ(status["files"]["duplicate"], 1);
+  EXPECT_EQ(status["files"]["quarantined"], 1);
+  EXPECT_EQ(status["files"]["received"], 0);
+  EXPECT_EQ(status["files"]["processing"], 0);
+  ASSERT_EQ(status["quarantine"].size(), 1u);
+  EXPECT_EQ(status["quarantine"][0]["file"], "fax000999.tif");
+  EXPECT_FALSE(status["quarantine"][0]["reason"].get<std::string>().empty());
+
+  EXPECT_TRUE(fs::is_empty(data / "inbox/email/new"));
+  EXPECT_TRUE(fs::exists(data / "inbox/email/cur/1700000000.M1P1.host:2,S"));
+  // Originals are archived read-only for the owner; the ledger too is private.
+  int archived = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(data / "archive")) {
+    if (!entry.is_regular_file()) continue;
+    ++archived;
+    EXPECT_EQ(entry.status().permissions() & fs::perms::all, fs::perms::owner_read) << entry.path();
+    EXPECT_EQ(entry.path().filename().string(), Sha256Hex(ReadFile(entry.path())));
+  }
+  EXPECT_EQ(archived, 6) << "one copy per distinct content";
+  EXPECT_EQ(fs::status(data / "intake.sqlite").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  // Running again takes nothing new.
+  ASSERT_EQ(Intake(config, {"run", "--once"}).exit_code, 0);
+  EXPECT_EQ(StatusJson(config), status);
+}
+
+TEST(ServiceTest, FaxStillLockedByTheFaxServerIsLeftUntilReleased) {
+  TempDir dir;
+  const fs::path config = WriteConfig(dir.path(), /*once_wait=*/2);
+  const fs::path data = dir.path() / "data";
+  auto faxes = testing::WriteFaxBatch(data / "inbox/fax/records", 1, 5);
+  const int fd = open(faxes[0].path.c_str(), O_RDONLY);
+  ASSERT_EQ(flock(fd, LOCK_EX), 0);
+  CommandResult first = Intake(config, {"run", "--once"});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(StatusJson(config)["files"]["processed"], 0);
+  EXPECT_TRUE(fs::exists(faxes[0].path));
+  flock(fd, LOCK_UN);
+  close(fd);
+  ASSERT_EQ(Intake(config, {"run", "--once"}).exit_code, 0);
+  EXPECT_EQ(StatusJson(config)["files"]["processed"], 1);
+}
+
+TEST(ServiceTest, RunOnceOverTheSharedSamplesAccountsForEveryFile) {
+  const fs::path samples = testing::SharedDir() / "samples/inbox";
+  if (!fs::exists(samples)) GTEST_SKIP() << "../shared/samples is not beside the repository";
+  TempDir dir;
+  const fs::path config = WriteConfig(dir.path());
+  fs::copy(samples, dir.path() / "data/inbox", fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "data/inbox")) {
+    fs::permissions(entry.path(), fs::perms::owner_all, fs::perm_options::add);
+  }
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "data/inbox")) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && name[0] != '.') ++files;
+  }
+  CommandResult run = Intake(config, {"run", "--once"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto status = StatusJson(config);
+  const int accounted = status["files"]["processed"].get<int>() + status["files"]["quarantined"].get<int>() +
+                        status["files"]["duplicate"].get<int>();
+  EXPECT_EQ(accounted, files) << status.dump();
+  EXPECT_EQ(status["files"]["received"], 0);
+  EXPECT_EQ(status["files"]["processing"], 0);
+}
+
+// The promise of SPEC section 8: a kill -9 at any moment, then a restart,
+// leaves every file in exactly one terminal state and nothing processed twice.
+TEST(ServiceTest, KillNineAtRandomMomentsLosesNothingAndProcessesNothingTwice) {
+  TempDir dir;
+  // Kills come faster than a slow file finishes; the crash-loop guard must not
+  // quarantine good files here.
+  const fs::path config = WriteConfig(dir.path(), 20, /*max_attempts=*/100);
+  const fs::path data = dir.path() / "data";
+  const auto faxes = testing::WriteFaxBatch(data / "inbox/fax/records", 14, 99);
+  fs::copy_file(faxes[3].path, data / "inbox/fax/imaging/fax800003.tif");
+  WriteFile(data / "inbox/fax/verbal/fax000777.tif", std::string("II*\0truncated", 13));
+  const int inbox_files = 16;
+
+  std::mt19937 random(2026);
+  int kills = 0;
+  for (int round = 0; round < 8; ++round) {
+    testing::Child service = testing::StartCommand(
+        {IntakeBinary().string(), "--config", config.string(), "run"}, dir.path() / "service.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + random() % 1500));
+    kill(service.pid, SIGKILL);
+    if (testing::WaitChild(service) == -SIGKILL) ++kills;
+  }
+  EXPECT_EQ(kills, 8);
+  // The kills must have landed mid-work: some restart found files in flight.
+  std::ifstream log(dir.path() / "service.log");
+  const std::string log_text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(log_text, ::testing::HasSubstr("resuming"));
+  CommandResult finish = Intake(config, {"run", "--once"});
+  ASSERT_EQ(finish.exit_code, 0) << finish.err;
+
+  const auto rows = ReadLedger(data / "intake.sqlite");
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(inbox_files)) << "one ledger row per file taken";
+  std::set<std::pair<std::string, std::string>> sources;
+  int processed = 0, quarantined = 0, duplicates = 0;
+  for (const LedgerRow& row : rows) {
+    EXPECT_TRUE(sources.insert({row.inbox, row.source}).second) << row.source << " recorded twice";
+    if (row.state == "processed") {
+      ++processed;
+      EXPECT_EQ(row.requests, 1) << row.source << " has " << row.requests << " requests";
+    } else if (row.state == "quarantined") {
+      ++quarantined;
+      EXPECT_EQ(row.requests, 0);
+      EXPECT_FALSE(row.reason.empty());
+    } else if (row.state == "duplicate") {
+      ++duplicates;
+      EXPECT_EQ(row.requests, 0);
+    } else {
+      ADD_FAILURE() << row.source << " left in state " << row.state;
+    }
+  }
+  EXPECT_EQ(duplicates, 1);
+  EXPECT_EQ(quarantined, 1) << "only the truncated file; no good fax was quarantined by the kills";
+  EXPECT_EQ(processed, 14);
+}
+
+TEST(ServiceTest, SigtermFinishesTheDocumentsInHandAndExitsZero) {
+  TempDir dir;
+  const fs::path config = WriteConfig(dir.path());
+  testing::WriteFaxBatch(dir.path() / "data/inbox/fax/records", 6, 3);
+  testing::Child service = testing::StartCommand({IntakeBinary().string(), "--config", config.string(), "run"},
+                                                 dir.path() / "service.log");
+  std::this_thread::sleep_for(1500ms);
+  kill(service.pid, SIGTERM);
+  EXPECT_EQ(testing::WaitChild(service), 0);
+  for (const LedgerRow& row : ReadLedger(dir.path() / "data/intake.sqlite")) {
+    EXPECT_NE(row.state, "processing") << row.source << " was abandoned mid-way";
+  }
+  ASSERT_EQ(Intake(config, {"run", "--once"}).exit_code, 0);
+  EXPECT_EQ(StatusJson(config)["files"]["processed"], 6);
+}
+
+}  // namespace
+}  // namespace intake
