@@ -12,7 +12,9 @@
 //
 // `detect` tells the page's orientation; it is passed in (the pipeline hands
 // the OCR engine's detector) so this module stays free of Tesseract.
-// Thread-safe: every call is independent.
+// Thread-safe: every call is independent (each thread keeps one page-sized
+// scratch buffer, ~4 MB for a fax page, between calls). About 21 ms per fax
+// page without the detector.
 #pragma once
 
 #include <functional>
@@ -30,14 +32,15 @@ struct PrepareOptions {
   bool detect_orientation = true;
   double max_skew_degrees = 6.0;   // larger skews are not corrected
   int speck_max_pixels = 2;        // connected ink blobs this small (in pixels at 204 dpi) are removed
+  double min_orientation_confidence = 0.5;  // a detector's guess below this is not applied (see OcrEngine)
 };
 
 struct PreparedPage {
   GrayImage image;                   // square pixels, upright, deskewed, header blanked
   std::optional<Box> header_band;    // where the fax header was, in `image` coordinates before rotation
   int rotated_clockwise = 0;         // orientation correction applied
-  double orientation_confidence = 0;
-  double skew_degrees = 0;           // deskew applied (counter-clockwise positive)
+  double orientation_confidence = 0;  // the detector's, whether its guess was applied or not
+  double skew_degrees = 0;           // skew removed (counter-clockwise positive): the page was turned by -skew_degrees
   bool blank = false;                // no ink left after cleaning
 };
 
