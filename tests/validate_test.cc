@@ -477,11 +477,11 @@ TEST(ValidateTest, VocabularyComesFromFormsJsonWithGroupsSignatureAndRenames) {
   const FormVocabulary& vocabulary = DefaultFormVocabulary();
   ASSERT_EQ(vocabulary.size(), 3u);
   const FormFields& auth = vocabulary.at("AUTH");
-  EXPECT_EQ(auth.fields.at("release.items"), FieldKind::kCheckboxes);
+  EXPECT_EQ(auth.fields.at("release.items"), RuleFieldKind::kCheckboxes);
   EXPECT_TRUE(auth.options.at("release.items").count("imaging_cd"));
-  EXPECT_EQ(auth.fields.at("signature.present"), FieldKind::kYesNo);
-  EXPECT_EQ(auth.fields.at("purpose.other_text"), FieldKind::kText);
-  EXPECT_EQ(auth.fields.at("patient.dob"), FieldKind::kDate);
+  EXPECT_EQ(auth.fields.at("signature.present"), RuleFieldKind::kYesNo);
+  EXPECT_EQ(auth.fields.at("purpose.other_text"), RuleFieldKind::kText);
+  EXPECT_EQ(auth.fields.at("patient.dob"), RuleFieldKind::kDate);
   EXPECT_EQ(auth.fields.count("purpose.other"), 0u);
   EXPECT_EQ(vocabulary.at("VERBAL").options.at("verbal.scope").size(), 4u);
   EXPECT_EQ(vocabulary.at("AMEND").fields.count("release.items"), 0u);

@@ -50,12 +50,12 @@ constexpr std::pair<std::string_view, Kind> kKinds[] = {
 
 constexpr std::string_view kReceived = "received";
 
-std::string_view KindName(FieldKind kind) {
+std::string_view KindName(RuleFieldKind kind) {
   switch (kind) {
-    case FieldKind::kText: return "a text field";
-    case FieldKind::kDate: return "a date field";
-    case FieldKind::kYesNo: return "a yes/no field";
-    case FieldKind::kCheckboxes: return "a checkbox group";
+    case RuleFieldKind::kText: return "a text field";
+    case RuleFieldKind::kDate: return "a date field";
+    case RuleFieldKind::kYesNo: return "a yes/no field";
+    case RuleFieldKind::kCheckboxes: return "a checkbox group";
   }
   return "a field";
 }
@@ -101,14 +101,14 @@ Result<FormVocabulary> FormVocabularyFromJson(const nlohmann::json& forms_json) 
         std::string key = field.at("key").get<std::string>();
         if (kind == "checkbox") {
           const std::string group = field.at("group").get<std::string>();
-          out.fields[group] = FieldKind::kCheckboxes;
+          out.fields[group] = RuleFieldKind::kCheckboxes;
           out.options[group].insert(field.at("option").get<std::string>());
         } else if (kind == "signature") {
-          out.fields[key + ".present"] = FieldKind::kYesNo;
+          out.fields[key + ".present"] = RuleFieldKind::kYesNo;
         } else {
           if (renames.contains(key)) key = renames.at(key).get<std::string>();
           const bool date = field.contains("format") && field.at("format") == "date";
-          out.fields[key] = date ? FieldKind::kDate : FieldKind::kText;
+          out.fields[key] = date ? RuleFieldKind::kDate : RuleFieldKind::kText;
         }
       }
     }
@@ -257,7 +257,7 @@ class RuleParser {
 
   // Reports `name` if it is not a field of every form, or (when `kinds` is
   // not empty) not of one of those kinds.
-  void CheckField(const std::string& name, std::initializer_list<FieldKind> kinds, const std::string& path,
+  void CheckField(const std::string& name, std::initializer_list<RuleFieldKind> kinds, const std::string& path,
                   const std::vector<std::string>& forms) {
     std::vector<std::string> lacking;
     for (const std::string& form : forms) {
@@ -351,12 +351,12 @@ class RuleParser {
         break;
       }
       case Kind::kNoneChecked:
-        ReadField(subject, at, forms, {FieldKind::kCheckboxes}, condition);
+        ReadField(subject, at, forms, {RuleFieldKind::kCheckboxes}, condition);
         break;
       case Kind::kChecked:
       case Kind::kNotChecked:
       case Kind::kCheckedWithout:
-        ReadField(subject, at, forms, {FieldKind::kCheckboxes}, condition);
+        ReadField(subject, at, forms, {RuleFieldKind::kCheckboxes}, condition);
         allowed.push_back("option");
         condition.option = RequiredString(*table, "option", at);
         if (!condition.option.empty() && !condition.fields.empty()) {
@@ -365,19 +365,19 @@ class RuleParser {
         if (condition.kind == Kind::kCheckedWithout) {
           allowed.push_back("text");
           condition.other = RequiredString(*table, "text", at);
-          if (!condition.other.empty()) CheckField(condition.other, {FieldKind::kText}, at + ".text", forms);
+          if (!condition.other.empty()) CheckField(condition.other, {RuleFieldKind::kText}, at + ".text", forms);
         }
         break;
       case Kind::kDateBefore:
       case Kind::kDateAfter:
-        ReadField(subject, at, forms, {FieldKind::kDate}, condition);
+        ReadField(subject, at, forms, {RuleFieldKind::kDate}, condition);
         allowed.insert(allowed.end(), {"than", "plus_months"});
         condition.other = ReadDateOrReceived(*table, "than", at, forms);
         condition.number = static_cast<int>(OptionalInteger(*table, "plus_months", at, -1200, 1200));
         break;
       case Kind::kAgeUnder:
       case Kind::kAgeAtLeast:
-        ReadField(subject, at, forms, {FieldKind::kDate}, condition);
+        ReadField(subject, at, forms, {RuleFieldKind::kDate}, condition);
         allowed.insert(allowed.end(), {"years", "on"});
         if (!table->contains("years")) Error(rule_, at + ": years is required");
         condition.number = static_cast<int>(OptionalInteger(*table, "years", at, 0, 150));
@@ -385,7 +385,7 @@ class RuleParser {
         break;
       case Kind::kNamesPatient:
       case Kind::kNamesSomeoneElse:
-        ReadField(subject, at, forms, {FieldKind::kText}, condition);
+        ReadField(subject, at, forms, {RuleFieldKind::kText}, condition);
         for (const char* name : {"patient.first_name", "patient.last_name"}) CheckField(name, {}, at, forms);
         break;
       case Kind::kFaxLine:
@@ -418,7 +418,7 @@ class RuleParser {
   }
 
   void ReadField(const toml::node& node, const std::string& at, const std::vector<std::string>& forms,
-                 std::initializer_list<FieldKind> kinds, Condition& condition) {
+                 std::initializer_list<RuleFieldKind> kinds, Condition& condition) {
     const std::optional<std::string> name = node.value_exact<std::string>();
     if (!name || name->empty()) {
       Error(rule_, at + ": must be a field name");
@@ -437,7 +437,7 @@ class RuleParser {
   std::string ReadDateOrReceived(const toml::table& table, const char* key, const std::string& at,
                                  const std::vector<std::string>& forms) {
     const std::string value = RequiredString(table, key, at);
-    if (!value.empty() && value != kReceived) CheckField(value, {FieldKind::kDate}, at + "." + key, forms);
+    if (!value.empty() && value != kReceived) CheckField(value, {RuleFieldKind::kDate}, at + "." + key, forms);
     return value;
   }
 

@@ -41,9 +41,9 @@ namespace intake {
 
 /// The fields of each form, as the request holds them: what rule conditions
 /// may name.
-enum class FieldKind { kText, kDate, kYesNo, kCheckboxes };
+enum class RuleFieldKind { kText, kDate, kYesNo, kCheckboxes };
 struct FormFields {
-  std::map<std::string, FieldKind> fields;               // request key -> kind
+  std::map<std::string, RuleFieldKind> fields;               // request key -> kind
   std::map<std::string, std::set<std::string>> options;  // checkbox group -> its options
 };
 using FormVocabulary = std::map<std::string, FormFields>;  // "AUTH" -> fields of every AUTH form
