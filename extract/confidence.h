@@ -1,0 +1,48 @@
+// extract/confidence.h: how the evidence about one field becomes the
+// confidence that its value is exactly right.
+//
+// Every number that shapes a confidence is in confidence.cc, in one place, so
+// the mapping can be calibrated on the generated corpus (of the fields given
+// 0.9, about nine in ten must be right) without touching the readers.
+//
+//   double c = TextConfidence({.ocr = 0.93, .format = FormatCheck::kPassed,
+//                              .strict_format = true, .other_readings = 2, .agreeing = 2});
+#pragma once
+
+namespace intake {
+
+/// What the format says about a text value.
+enum class FormatCheck {
+  kNone,         // free text: nothing to check
+  kPassed,       // normalized and plausible (a real date in range, 10-digit phone, ...)
+  kImplausible,  // normalized, but unlikely (a date of birth in the future)
+  kRepaired,     // normalized after undoing a typical misreading (an '@' read as '0')
+  kFailed,       // does not normalize: reported as read, for a person to fix
+};
+
+struct TextEvidence {
+  double ocr = 0;  // Tesseract's lowest word confidence in the reading, 0..1
+  FormatCheck format = FormatCheck::kNone;
+  // The format's check is strict enough that a misread character rarely
+  // passes it (date, MRN, ZIP, phone, state), unlike the shape checks of
+  // names and e-mail addresses.
+  bool strict_format = false;
+  // Further readings of the same box under small changes (strokes thicker,
+  // the crop smaller), and how many of them gave the same value.
+  int other_readings = 0;
+  int agreeing = 0;
+};
+
+/// Confidence of an OCR-read text value.
+double TextConfidence(const TextEvidence& evidence);
+
+/// Confidence of a mark decision (checkbox, signature) from where the measured
+/// `ink` lies against the decision `threshold`: `spread` is how far from the
+/// threshold (in the same units) a reading must lie to be all but certain.
+double MarkConfidence(double ink, double threshold, double spread);
+
+/// Confidence of an electronically filled value: 1 when it normalized, low
+/// when it did not (a person must put it in the right format).
+double AcroFormConfidence(bool normalized);
+
+}  // namespace intake

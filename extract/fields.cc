@@ -1,0 +1,682 @@
+#include "extract/fields.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <set>
+#include <string_view>
+#include <utility>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "extract/confidence.h"
+
+namespace intake {
+namespace {
+
+// ---- Telling the filler's ink from the form's -------------------------------
+
+// Darker than this on the registered page is ink (blue ballpoint on a gray
+// scan included); darker than kPrintedLevel on the blank is the form's own
+// print, anti-aliased edges included.
+constexpr int kInkLevel = 160;
+constexpr int kPrintedLevel = 200;
+// Around each field the print is fitted to the page again, within
+// kAlignSearchPx, and widened by kAlignedSlackPx before it is taken away (the
+// fax's own blur). Where too little print lies near a field to fit it (under
+// kMinAlignInkPx pixels), it is widened by kRegistrationSlackPx instead, so a
+// registration error of that much leaves no printed edge behind.
+constexpr int kAlignSearchPx = 3;
+constexpr int kAlignedSlackPx = 1;
+constexpr int kMinAlignInkPx = 40;
+constexpr int kRegistrationSlackPx = 2;
+// Pieces of ink smaller than this are fax noise or dust, not writing.
+constexpr int kSpeckPx = 6;
+// A piece of ink at most this thick that runs across most of the region
+// (kRuleSpan of its width or height) is a fax streak or the edge of a printed
+// rule; so is any piece lying wholly within kRuleBandPx of a ruled line (a
+// faxed rule comes out thicker and wavier than the blank's, and breaks into
+// dashes when what is left of it is taken away).
+constexpr int kRuleThicknessPx = 3;
+constexpr double kRuleSpan = 0.6;
+constexpr int kRuleBandPx = 4;
+// A row or column of the blank that is dark over this share of the region is
+// a ruled line.
+constexpr double kRuleDarkShare = 0.5;
+
+// ---- Text boxes ---------------------------------------------------------------
+
+// How far around the widget a field's writing is looked for: people write
+// past the widget's edges, and hand print rises into the label above it.
+// The ruled cell around the field limits it (see WritingArea).
+constexpr int kTextMarginX = 10;
+constexpr int kTextMarginTop = 14;
+constexpr int kTextMarginBottom = 8;
+// A box with fewer pixels of writing than this is blank: a period alone
+// (~10 px) is not a value, the thinnest typed digit (~40 px) is.
+constexpr int kMinTextInkPx = 30;
+// White border around the writing handed to Tesseract.
+constexpr int kOcrPadPx = 12;
+
+// ---- Checkboxes and the signature ---------------------------------------------
+
+// The printed square's border is inside its rectangle; ink is measured this
+// far in (the registration slack takes the rest of the border away).
+constexpr int kCheckboxInsetPx = 2;
+// Share of the open inner square that must be covered to call it checked: a
+// check mark covers ~15-30%, an X ~30-45%, a filled dot more; an empty box on
+// a noisy fax stays under ~2%. A reading one spread away is all but certain.
+constexpr double kCheckedInk = 0.06;
+constexpr double kCheckedInkSpread = 0.06;
+// Pixels of writing in the signature box that make a signature: an initial
+// scrawl has ~400 at kTemplateDpi, a full signature thousands, fax noise
+// after the speck filter a few dozen. Decided on a log scale; a factor of 4
+// from the threshold is all but certain.
+constexpr int kSignatureInsetPx = 4;
+constexpr double kSignatureInkPx = 150;
+constexpr double kSignatureLogSpread = 1.386;  // ln 4
+
+// ---- Dates --------------------------------------------------------------------
+
+// Dates outside these spans are read but doubted: nobody is older than
+// kOldestPersonYears; other dates on these forms lie within a century back
+// and kLatestFutureYears ahead (an expiration date).
+constexpr int kOldestPersonYears = 120;
+constexpr int kEarliestPastYears = 100;
+constexpr int kLatestFutureYears = 30;
+
+cv::Mat View(const GrayImage& image) {
+  return cv::Mat(image.height, image.width, CV_8UC1, const_cast<std::uint8_t*>(image.pixels.data()));
+}
+
+cv::Rect ToRect(Box box) { return {box.x, box.y, box.w, box.h}; }
+
+std::array<double, 4> ToArray(cv::Rect r) {
+  return {static_cast<double>(r.x), static_cast<double>(r.y), static_cast<double>(r.width),
+          static_cast<double>(r.height)};
+}
+
+bool Complete(const GrayImage& image) {
+  return !image.Empty() && image.pixels.size() == static_cast<std::size_t>(image.width) * image.height;
+}
+
+bool SameSize(const GrayImage& a, const GrayImage& b) {
+  return Complete(a) && Complete(b) && a.width == b.width && a.height == b.height;
+}
+
+// What the filler added inside `area`: `ink` is 255 where the page is dark and
+// the blank form (widened by the registration slack) prints nothing; `open` is
+// 255 where the blank prints nothing, i.e. where writing can be seen; `hidden`
+// is 255 where the page is dark under the form's print (the print itself, and
+// any stroke crossing it).
+// `near_rule_rows` / `near_rule_columns` flag the rows and columns of the
+// area within kRuleBandPx of a ruled line of the (fitted) print.
+struct AddedInk {
+  cv::Mat ink;
+  cv::Mat open;
+  cv::Mat hidden;
+  std::vector<bool> near_rule_rows;
+  std::vector<bool> near_rule_columns;
+};
+
+// Flags the lines (rows of `print`, or its columns when `columns`) that are
+// ruled, and every line within kRuleBandPx of one.
+std::vector<bool> NearRules(const cv::Mat& print, bool columns) {
+  cv::Mat sums;  // 255 per printed pixel, along each row (or column)
+  cv::reduce(print, sums, columns ? 0 : 1, cv::REDUCE_SUM, CV_32S);
+  const int count = columns ? print.cols : print.rows;
+  const double ruled = 255 * kRuleDarkShare * (columns ? print.rows : print.cols);
+  std::vector<bool> near(count, false);
+  for (int i = 0; i < count; ++i) {
+    if (sums.at<int>(columns ? 0 : i, columns ? i : 0) < ruled) continue;
+    for (int j = std::max(0, i - kRuleBandPx); j <= std::min(count - 1, i + kRuleBandPx); ++j) near[j] = true;
+  }
+  return near;
+}
+
+// `rect` of `image`, white where it lies off the image.
+cv::Mat Window(const GrayImage& image, cv::Rect rect) {
+  cv::Mat out(rect.size(), CV_8UC1, cv::Scalar(255));
+  const cv::Rect on = rect & cv::Rect(0, 0, image.width, image.height);
+  if (on.area() > 0) View(image)(on).copyTo(out(on - rect.tl()));
+  return out;
+}
+
+AddedInk InkAddedIn(const GrayImage& page, const GrayImage& blank, cv::Rect area) {
+  // Both pages around `area`, with room for the slack and the search.
+  const int margin = kAlignSearchPx + kRegistrationSlackPx;
+  const cv::Rect outer(area.x - margin, area.y - margin, area.width + 2 * margin, area.height + 2 * margin);
+  cv::Mat dark, print;
+  cv::threshold(Window(page, outer), dark, kInkLevel, 255, cv::THRESH_BINARY_INV);
+  cv::threshold(Window(blank, outer), print, kPrintedLevel, 255, cv::THRESH_BINARY_INV);
+
+  // The shift of the print that lies best on the page here: registration is
+  // exact to a pixel or two over a page, and a field needs it exact locally.
+  // overlap(d) counts the print's pixels near the area that are dark on the
+  // page when the print is moved by d; the smallest best shift wins.
+  const cv::Rect near(kAlignSearchPx, kAlignSearchPx, area.width + 2 * kRegistrationSlackPx,
+                      area.height + 2 * kRegistrationSlackPx);
+  cv::Mat dark_f, print_f, overlap;
+  dark.convertTo(dark_f, CV_32F, 1.0 / 255);
+  print(near).convertTo(print_f, CV_32F, 1.0 / 255);
+  cv::matchTemplate(dark_f, print_f, overlap, cv::TM_CCORR);
+  cv::Point best(0, 0);
+  int best_overlap = 0;
+  for (int dy = -kAlignSearchPx; dy <= kAlignSearchPx; ++dy) {
+    for (int dx = -kAlignSearchPx; dx <= kAlignSearchPx; ++dx) {
+      const int count = static_cast<int>(std::lround(overlap.at<float>(kAlignSearchPx + dy, kAlignSearchPx + dx)));
+      const bool closer = std::abs(dx) + std::abs(dy) < std::abs(best.x) + std::abs(best.y);
+      if (count > best_overlap || (count == best_overlap && closer)) {
+        best_overlap = count;
+        best = {dx, dy};
+      }
+    }
+  }
+  // With enough print to fit against, the fitted print is widened by a
+  // pixel; without, by the whole registration slack.
+  const int slack = best_overlap >= kMinAlignInkPx ? kAlignedSlackPx : kRegistrationSlackPx;
+  const cv::Rect inner(margin, margin, area.width, area.height);
+  const cv::Rect widened(margin - kRegistrationSlackPx, margin - kRegistrationSlackPx,
+                         area.width + 2 * kRegistrationSlackPx, area.height + 2 * kRegistrationSlackPx);
+  const cv::Mat fitted = print(widened - best);
+  cv::Mat printed;
+  cv::dilate(fitted, printed, cv::getStructuringElement(cv::MORPH_RECT, {2 * slack + 1, 2 * slack + 1}));
+  const cv::Rect center(kRegistrationSlackPx, kRegistrationSlackPx, area.width, area.height);
+  printed = printed(center);
+  AddedInk added;
+  added.near_rule_rows = NearRules(fitted(center), false);
+  added.near_rule_columns = NearRules(fitted(center), true);
+  cv::bitwise_not(printed, added.open);
+  cv::bitwise_and(dark(inner), added.open, added.ink);
+  cv::bitwise_and(dark(inner), printed, added.hidden);
+  return added;
+}
+
+// The pieces of the added ink that can be writing: specks, streaks and what
+// is left of ruled lines are dropped.
+cv::Mat WritingOnly(const AddedInk& added) {
+  const cv::Mat& ink = added.ink;
+  cv::Mat labels, stats, centroids;
+  const int count = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+  auto all_near = [](const std::vector<bool>& near, int from, int length) {
+    return std::all_of(near.begin() + from, near.begin() + from + length, [](bool b) { return b; });
+  };
+  std::vector<std::uint8_t> keep(count, 0);
+  for (int i = 1; i < count; ++i) {
+    const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+    const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    const bool speck = stats.at<int>(i, cv::CC_STAT_AREA) < kSpeckPx;
+    const bool streak = (h <= kRuleThicknessPx && w >= kRuleSpan * ink.cols) ||
+                        (w <= kRuleThicknessPx && h >= kRuleSpan * ink.rows);
+    const bool rule_left = all_near(added.near_rule_rows, y, h) || all_near(added.near_rule_columns, x, w);
+    keep[i] = speck || streak || rule_left ? 0 : 255;
+  }
+  cv::Mat writing(ink.size(), CV_8UC1);
+  for (int y = 0; y < ink.rows; ++y) {
+    const int* label = labels.ptr<int>(y);
+    std::uint8_t* out = writing.ptr<std::uint8_t>(y);
+    for (int x = 0; x < ink.cols; ++x) out[x] = keep[label[x]];
+  }
+  return writing;
+}
+
+// The widget with room around it for writing that strays past its edges,
+// stopped at the ruled lines of the field's cell above and beside it, so the
+// neighbours' writing stays out. Below, the margin is kept whatever is
+// printed there: descenders cross the line people write on.
+cv::Rect WritingArea(const GrayImage& blank, cv::Rect widget) {
+  widget &= cv::Rect(0, 0, blank.width, blank.height);
+  auto row_is_rule = [&](int y) {
+    int dark = 0;
+    for (int x = widget.x; x < widget.x + widget.width; ++x) dark += blank.At(x, y) < kPrintedLevel;
+    return dark >= kRuleDarkShare * widget.width;
+  };
+  auto column_is_rule = [&](int x) {
+    int dark = 0;
+    for (int y = widget.y; y < widget.y + widget.height; ++y) dark += blank.At(x, y) < kPrintedLevel;
+    return dark >= kRuleDarkShare * widget.height;
+  };
+  int top = widget.y, left = widget.x, right = widget.x + widget.width;
+  while (top > std::max(0, widget.y - kTextMarginTop) && !row_is_rule(top - 1)) --top;
+  const int bottom = std::min(blank.height, widget.y + widget.height + kTextMarginBottom);
+  while (left > std::max(0, widget.x - kTextMarginX) && !column_is_rule(left - 1)) --left;
+  while (right < std::min(blank.width, widget.x + widget.width + kTextMarginX) && !column_is_rule(right)) ++right;
+  return {left, top, right - left, bottom - top};
+}
+
+// ---- Reading text -------------------------------------------------------------
+
+constexpr std::string_view kDigits = "0123456789";
+constexpr std::string_view kUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+constexpr std::string_view kLower = "abcdefghijklmnopqrstuvwxyz";
+constexpr std::string_view kAccented = "ÁÉÍÓÚÜÑáéíóúüñ";
+constexpr std::string_view kAccentedUpper = "ÁÉÍÓÚÜÑ";
+
+std::string Join(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view p : parts) out += p;
+  return out;
+}
+
+// Characters Tesseract may return for a format (empty: any).
+std::string WhitelistOf(FieldFormat format) {
+  switch (format) {
+    case FieldFormat::kDate: return Join({kDigits, "/-."});
+    case FieldFormat::kPhone: return Join({kDigits, "()-.+ "});
+    case FieldFormat::kMrn: return std::string(kDigits);
+    case FieldFormat::kZip: return Join({kDigits, "-"});
+    case FieldFormat::kState: return std::string(kUpper);
+    case FieldFormat::kEmail: return Join({kUpper, kLower, kDigits, "@._-+"});
+    case FieldFormat::kName:
+    case FieldFormat::kCity: return Join({kUpper, kLower, kAccented, " -.,'"});
+    // Initials are written in capitals; allowing lower case only invites
+    // "l" for "I" and "Cc" for "C".
+    case FieldFormat::kInitial:
+    case FieldFormat::kInitials: return Join({kUpper, kAccentedUpper, "."});
+    case FieldFormat::kStreet:
+    case FieldFormat::kText: return "";
+  }
+  return "";
+}
+
+// Checks strict enough that a misread character rarely passes them.
+bool StrictFormat(FieldFormat format) {
+  return format == FieldFormat::kDate || format == FieldFormat::kMrn || format == FieldFormat::kZip ||
+         format == FieldFormat::kPhone || format == FieldFormat::kState;
+}
+
+bool Checked(FieldFormat format) { return format != FieldFormat::kText && format != FieldFormat::kStreet; }
+
+std::string FoldSpaces(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space) {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+struct Today {
+  int year = 0;
+  std::string iso;
+};
+
+Today Now() {
+  const std::chrono::year_month_day ymd(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return {static_cast<int>(ymd.year()), buffer};
+}
+
+DateRole RoleOf(std::string_view key) { return key.ends_with("dob") ? DateRole::kPast : DateRole::kNearToday; }
+
+bool Plausible(const std::string& iso, DateRole role, const Today& today) {
+  const int year = std::stoi(iso.substr(0, 4));
+  if (role == DateRole::kPast) return iso <= today.iso && year >= today.year - kOldestPersonYears;
+  return year >= today.year - kEarliestPastYears && year <= today.year + kLatestFutureYears;
+}
+
+// Tesseract reads a written or faxed '@' as '0', 'O' or 'Q' more often than
+// as '@'. When a reading has no '@' and exactly one such character, made an
+// '@', gives an address whose domain has no digit, that is the address.
+std::optional<std::string> RepairEmail(const std::string& text) {
+  if (text.find('@') != std::string::npos) return std::nullopt;
+  std::optional<std::string> found;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '0' && text[i] != 'O' && text[i] != 'Q') continue;
+    std::string candidate = text;
+    candidate[i] = '@';
+    const std::optional<std::string> address = NormalizeValue(FieldFormat::kEmail, candidate, "");
+    if (!address || std::any_of(address->begin() + address->find('@'), address->end(), ::isdigit)) continue;
+    if (found && *found != *address) return std::nullopt;
+    found = address;
+  }
+  return found;
+}
+
+// Hand-written dates lose or gain a separator in OCR ("1129/2026" for
+// 11/29/2026, "225/26" for 2/25/26). The digits are split every way a month,
+// a day and a year (2 or 4 digits, last) can be cut from them, keeping the
+// separators that were read; when exactly one split is a plausible date,
+// that is the date.
+std::optional<std::string> RepairDate(const std::string& text, const std::string& language, DateRole role,
+                                      const Today& today) {
+  std::vector<std::string> groups(1);
+  for (char c : text) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      groups.back().push_back(c);
+    } else if (!groups.back().empty()) {
+      groups.emplace_back();
+    }
+  }
+  if (groups.back().empty()) groups.pop_back();
+  if (groups.empty() || groups.size() > 2) return std::nullopt;
+  std::set<std::string> dates;
+  auto try_split = [&](const std::string& month, const std::string& day, const std::string& year) {
+    if (month.empty() || day.empty() || month.size() > 2 || day.size() > 2) return;
+    if (year.size() != 2 && year.size() != 4) return;
+    const std::optional<std::string> date = NormalizeDate(month + "/" + day + "/" + year, language, role, today.year);
+    // Month first only: a split is a reading of what was written, not a guess at its order.
+    if (date && std::stoi(date->substr(5, 2)) == std::stoi(month) && Plausible(*date, role, today)) {
+      dates.insert(*date);
+    }
+  };
+  const std::string all = groups.size() == 1 ? groups[0] : groups[0] + groups[1];
+  for (std::size_t m = 1; m <= 2 && m < all.size(); ++m) {
+    for (std::size_t d = 1; d <= 2 && m + d < all.size(); ++d) {
+      const std::size_t cut = m + d;
+      // A separator that was read must fall at a cut.
+      if (groups.size() == 2 && groups[0].size() != m && groups[0].size() != cut) continue;
+      try_split(all.substr(0, m), all.substr(m, d), all.substr(cut));
+    }
+  }
+  if (dates.size() != 1) return std::nullopt;
+  return *dates.begin();
+}
+
+// A value as read and what its format says about it.
+struct Interpreted {
+  std::string value;
+  FormatCheck check = FormatCheck::kNone;
+};
+
+Interpreted Interpret(const TemplateField& field, const std::string& text, const std::string& language,
+                      const Today& today) {
+  const DateRole role = RoleOf(field.key);
+  const std::optional<std::string> normal = field.format == FieldFormat::kDate
+                                                ? NormalizeDate(text, language, role, today.year)
+                                                : NormalizeValue(field.format, text, language);
+  if (!normal && field.format == FieldFormat::kEmail) {
+    if (std::optional<std::string> repaired = RepairEmail(text)) return {*repaired, FormatCheck::kRepaired};
+  }
+  if (!normal && field.format == FieldFormat::kDate) {
+    if (std::optional<std::string> repaired = RepairDate(text, language, role, today)) {
+      return {*repaired, FormatCheck::kRepaired};
+    }
+  }
+  if (!normal) return {FoldSpaces(text), FormatCheck::kFailed};
+  if (!Checked(field.format)) return {*normal, FormatCheck::kNone};
+  if (field.format == FieldFormat::kDate && !Plausible(*normal, role, today)) {
+    return {*normal, FormatCheck::kImplausible};
+  }
+  return {*normal, FormatCheck::kPassed};
+}
+
+struct Ocr {
+  std::string text;
+  double confidence = 0;  // lowest word confidence
+};
+
+Ocr Recognize(OcrEngine& ocr, const GrayImage& crop, OcrMode mode, const std::string& whitelist) {
+  Result<OcrText> read = ocr.ReadRegion(crop, Box{}, mode, whitelist);
+  if (!read || read->words.empty()) return {};
+  Ocr out{read->text, 1.0};
+  for (const OcrWord& word : read->words) out.confidence = std::min(out.confidence, word.confidence);
+  return out;
+}
+
+// The writing of a text or initials box on a white ground, cut to the
+// writing with a margin, ready for OCR; nullopt when the box is blank.
+std::string g_debug_key;  // DEBUG
+std::optional<GrayImage> WritingImage(const GrayImage& page, const GrayImage& blank, cv::Rect widget) {
+  const cv::Rect area = WritingArea(blank, widget);
+  const AddedInk added = InkAddedIn(page, blank, area);
+  cv::Mat writing = WritingOnly(added);
+  if (cv::countNonZero(writing) < kMinTextInkPx) return std::nullopt;
+  // Taking the print away cuts every stroke that crosses a printed line (the
+  // tail of a "p" through the line it is written on). Where the writing goes
+  // on at both sides of such a gap and the page is dark in it, the gap is
+  // the stroke's: it is put back.
+  const int gap = 2 * kRegistrationSlackPx + kRuleThicknessPx + 2;
+  cv::Mat across, along;
+  cv::morphologyEx(writing, across, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {1, gap}));
+  cv::morphologyEx(writing, along, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {gap, 1}));
+  cv::bitwise_or(across, along, across);
+  cv::bitwise_and(across, added.hidden, across);
+  cv::bitwise_or(writing, across, writing);
+  // Soft edges of the strokes stay with them; everything else turns white.
+  cv::Mat keep;
+  cv::dilate(writing, keep, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+  const cv::Rect tight = cv::boundingRect(writing);
+  cv::Mat out(tight.height + 2 * kOcrPadPx, tight.width + 2 * kOcrPadPx, CV_8UC1, cv::Scalar(255));
+  View(page)(area)(tight).copyTo(out(cv::Rect(kOcrPadPx, kOcrPadPx, tight.width, tight.height)), keep(tight));
+  GrayImage image = GrayImage::Blank(out.cols, out.rows, page.dpi_x > 0 ? page.dpi_x : kTemplateDpi,
+                                     page.dpi_y > 0 ? page.dpi_y : kTemplateDpi);
+  for (int y = 0; y < out.rows; ++y) {
+    std::copy_n(out.ptr<std::uint8_t>(y), out.cols, &image.pixels[static_cast<std::size_t>(y) * out.cols]);
+  }
+  if (getenv("DUMP_CROPS")) {  // DEBUG
+    static int n = 0;
+    std::string name = std::string(getenv("DUMP_CROPS")) + "/crop" + std::to_string(n++) + "_" + g_debug_key + ".pgm";
+    FILE* f = fopen(name.c_str(), "wb");
+    fprintf(f, "P5 %d %d 255\n", out.cols, out.rows);
+    fwrite(image.pixels.data(), 1, image.pixels.size(), f);
+    fclose(f);
+  }
+  return image;
+}
+
+// The crop with every stroke a pixel thicker, and the crop at kSmallScale:
+// Tesseract's reading of a hand-printed digit it is unsure of changes under
+// such small changes, while a sound reading stays.
+constexpr double kSmallScale = 0.75;
+
+GrayImage Thickened(const GrayImage& crop) {
+  GrayImage out = crop;
+  cv::Mat m(out.height, out.width, CV_8UC1, out.pixels.data());
+  cv::erode(m, m, cv::getStructuringElement(cv::MORPH_RECT, {2, 2}));
+  return out;
+}
+
+GrayImage Smaller(const GrayImage& crop) {
+  cv::Mat small;
+  cv::resize(View(crop), small, {}, kSmallScale, kSmallScale, cv::INTER_AREA);
+  GrayImage out = GrayImage::Blank(small.cols, small.rows, crop.dpi_x * kSmallScale, crop.dpi_y * kSmallScale);
+  for (int y = 0; y < small.rows; ++y) {
+    std::copy_n(small.ptr<std::uint8_t>(y), small.cols, &out.pixels[static_cast<std::size_t>(y) * small.cols]);
+  }
+  return out;
+}
+
+// A text or initials field, read three times with the format's characters:
+// the crop as it is, thickened and smaller. The value is the reading that
+// fares best against its format (passed, then repaired, then failed; the
+// crop as it is on a tie); how many of the other two give the same value
+// goes into the confidence.
+std::optional<FieldReading> ReadText(const TemplateField& field, const GrayImage& page, const GrayImage& blank,
+                                     cv::Rect widget, const std::string& language, const Today& today,
+                                     OcrEngine& ocr) {
+  const std::optional<GrayImage> crop = WritingImage(page, blank, widget);
+  if (!crop) return std::nullopt;
+  const std::string whitelist = WhitelistOf(field.format);
+  const OcrMode mode = field.lines > 1 ? OcrMode::kBlock : OcrMode::kSingleLine;
+  const std::array<Ocr, 3> reads = {Recognize(ocr, *crop, mode, whitelist),
+                                    Recognize(ocr, Thickened(*crop), mode, whitelist),
+                                    Recognize(ocr, Smaller(*crop), mode, whitelist)};
+  std::array<Interpreted, 3> values;
+  auto rank = [](FormatCheck c) { return c == FormatCheck::kFailed ? 0 : c == FormatCheck::kRepaired ? 1 : 2; };
+  int best = -1;
+  for (int i = 0; i < 3; ++i) {
+    if (reads[i].text.empty()) continue;
+    values[i] = Interpret(field, reads[i].text, language, today);
+    if (best < 0 || rank(values[i].check) > rank(values[best].check)) best = i;
+  }
+  FieldReading reading;
+  reading.box = ToArray(widget);
+  if (best < 0) {
+    reading.value = "";
+    reading.confidence = 0;
+    return reading;
+  }
+  int agreeing = 0;
+  for (int i = 0; i < 3; ++i) {
+    if (i != best && !reads[i].text.empty() && values[i].value == values[best].value) ++agreeing;
+  }
+  if (getenv("EVIDENCE_LOG")) {  // DEBUG
+    FILE* f = fopen(getenv("EVIDENCE_LOG"), "a");
+    fprintf(f, "%s %.3f %d %d %d\n", field.key.c_str(), reads[best].confidence, (int)values[best].check, agreeing, best);
+    fclose(f);
+  }
+  reading.value = values[best].value;
+  reading.confidence = TextConfidence({.ocr = reads[best].confidence,
+                                       .format = values[best].check,
+                                       .strict_format = StrictFormat(field.format),
+                                       .other_readings = 2,
+                                       .agreeing = agreeing});
+  return reading;
+}
+
+MarkReading DecideMark(double ink, double threshold, double spread, double measured) {
+  return {ink >= threshold, MarkConfidence(ink, threshold, spread), measured};
+}
+
+cv::Rect Inset(Box box, int by) { return {box.x + by, box.y + by, box.w - 2 * by, box.h - 2 * by}; }
+
+}  // namespace
+
+MarkReading ReadCheckbox(const GrayImage& page, const GrayImage& blank, Box square) {
+  const cv::Rect inner = Inset(square, kCheckboxInsetPx) & cv::Rect(0, 0, page.width, page.height);
+  if (!SameSize(page, blank) || inner.width <= 0 || inner.height <= 0) return {};
+  const AddedInk added = InkAddedIn(page, blank, inner);
+  const int open = cv::countNonZero(added.open);
+  if (open == 0) return {};
+  const double share = cv::countNonZero(WritingOnly(added)) / static_cast<double>(open);
+  return DecideMark(share, kCheckedInk, kCheckedInkSpread, share);
+}
+
+MarkReading ReadSignature(const GrayImage& page, const GrayImage& blank, Box box) {
+  const cv::Rect inner = Inset(box, kSignatureInsetPx) & cv::Rect(0, 0, page.width, page.height);
+  if (!SameSize(page, blank) || inner.width <= 0 || inner.height <= 0) return {};
+  const int pixels = cv::countNonZero(WritingOnly(InkAddedIn(page, blank, inner)));
+  return DecideMark(std::log(pixels + 1.0), std::log(kSignatureInkPx), kSignatureLogSpread, pixels);
+}
+
+std::map<std::string, FieldReading> ReadFields(const FormTemplate& form,
+                                               const std::vector<std::optional<RegisteredPage>>& pages,
+                                               const std::vector<std::optional<int>>& file_pages, OcrEngine& ocr) {
+  // The page of template page `number` as registered, when it is there and usable.
+  auto page_of = [&](int number) -> const GrayImage* {
+    const std::size_t i = static_cast<std::size_t>(number - 1);
+    if (number < 1 || i >= pages.size() || i >= form.pages.size() || !pages[i]) return nullptr;
+    return SameSize(pages[i]->image, form.pages[i].blank) ? &pages[i]->image : nullptr;
+  };
+  auto file_page_of = [&](int number) -> std::optional<int> {
+    const std::size_t i = static_cast<std::size_t>(number - 1);
+    return i < file_pages.size() ? file_pages[i] : std::nullopt;
+  };
+  auto box_of = [&](const TemplateField& field) {
+    return ToPixels(field.rect, form.pages[field.page - 1], kTemplateDpi);
+  };
+
+  const Today today = Now();
+  std::map<std::string, FieldReading> fields;
+  // Checkbox groups: the options read so far, with the decisions' combined
+  // confidence and the union of their squares.
+  struct Group {
+    std::vector<std::string> checked;
+    double confidence = 1;
+    cv::Rect box;
+    int page = 0;
+    bool complete = true;
+  };
+  std::map<std::string, Group> groups;
+
+  for (const TemplateField& field : form.fields) {
+    const GrayImage* page = page_of(field.page);
+    if (field.kind == FieldKind::kCheckbox) {
+      Group& group = groups[field.group];
+      if (!page) {
+        group.complete = false;
+        continue;
+      }
+      const Box square = box_of(field);
+      const MarkReading mark = ReadCheckbox(*page, form.pages[field.page - 1].blank, square);
+      if (mark.present) group.checked.push_back(field.option);
+      group.confidence *= mark.confidence;
+      group.box = group.box.area() == 0 ? ToRect(square) : (group.box | ToRect(square));
+      group.page = field.page;
+      continue;
+    }
+    if (!page) continue;
+    const GrayImage& blank = form.pages[field.page - 1].blank;
+    const Box box = box_of(field);
+    if (field.kind == FieldKind::kSignature) {
+      const MarkReading mark = ReadSignature(*page, blank, box);
+      fields["signature.present"] =
+          FieldReading{mark.present, mark.confidence, file_page_of(field.page), ToArray(ToRect(box))};
+      continue;
+    }
+    try {
+      std::optional<FieldReading> reading = ReadText(field, *page, blank, ToRect(box), form.language, today, ocr);
+      if (!reading) continue;
+      reading->page = file_page_of(field.page);
+      fields[field.key] = std::move(*reading);
+    } catch (const std::exception&) {
+      // An OpenCV failure on one box (a rectangle off the page in a broken
+      // template) leaves that field for a person, not the whole form.
+      fields[field.key] = FieldReading{"", 0.0, file_page_of(field.page), ToArray(ToRect(box))};
+    }
+  }
+  for (auto& [key, group] : groups) {
+    if (!group.complete) continue;
+    std::sort(group.checked.begin(), group.checked.end());
+    fields[key] = FieldReading{group.checked, group.confidence, file_page_of(group.page), ToArray(group.box)};
+  }
+  return fields;
+}
+
+std::map<std::string, FieldReading> FieldsFromAcroForm(const FormTemplate& form,
+                                                       const std::vector<AcroFormValue>& values) {
+  auto box_of = [&](const TemplateField& field) {
+    return ToRect(ToPixels(field.rect, form.pages[field.page - 1], kTemplateDpi));
+  };
+  const Today today = Now();
+  std::map<std::string, FieldReading> fields;
+  // Every group is reported, checked or not, on the page and over the squares
+  // the template gives it (the pages of an e-filled form are the template's).
+  struct Group {
+    std::set<std::string> checked;
+    cv::Rect box;
+    int page = 0;
+  };
+  std::map<std::string, Group> groups;
+  for (const TemplateField& field : form.fields) {
+    if (field.kind != FieldKind::kCheckbox) continue;
+    Group& group = groups[field.group];
+    group.box = group.box.area() == 0 ? box_of(field) : (group.box | box_of(field));
+    group.page = field.page;
+  }
+  for (const AcroFormValue& value : values) {
+    const auto field = std::find_if(form.fields.begin(), form.fields.end(), [&](const TemplateField& f) {
+      const bool kind_matches = value.is_checkbox ? f.kind == FieldKind::kCheckbox
+                                                  : f.kind == FieldKind::kText || f.kind == FieldKind::kInitials;
+      return kind_matches && (f.widget == value.name || f.key == value.name);
+    });
+    if (field == form.fields.end()) continue;
+    if (field->kind == FieldKind::kCheckbox) {
+      if (value.value != "Off" && !value.value.empty()) groups[field->group].checked.insert(field->option);
+      continue;
+    }
+    if (FoldSpaces(value.value).empty()) continue;
+    const Interpreted read = Interpret(*field, value.value, form.language, today);
+    const std::optional<int> page = value.page > 0 ? std::optional<int>(value.page) : std::nullopt;
+    fields[field->key] = FieldReading{read.value, AcroFormConfidence(read.check != FormatCheck::kFailed), page,
+                                      ToArray(box_of(*field))};
+  }
+  for (const auto& [key, group] : groups) {
+    fields[key] = FieldReading{std::vector<std::string>(group.checked.begin(), group.checked.end()), 1.0,
+                               group.page, ToArray(group.box)};
+  }
+  return fields;
+}
+
+}  // namespace intake
