@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -95,6 +96,28 @@ struct FaxTiffOptions {
 /// threshold at 128 and write class-F style 1-bit pages with each page's
 /// dpi_x / dpi_y as its resolution; LZW, JPEG and None write 8-bit gray.
 Result<std::vector<std::uint8_t>> EncodeTiff(const std::vector<GrayImage>& pages, const FaxTiffOptions& options);
+
+// ---- Writing PDFs (the corpus generator) ---------------------------------
+
+/// PDF content-stream operators drawn over page `page` (1-based) of a PDF,
+/// e.g. a signature drawn with a mouse: "0 0 0.5 RG 1 w 100 200 m 150 210 l S".
+struct PdfOverlay {
+  int page = 1;
+  std::string content;
+};
+
+/// Fills a fillable PDF as a PDF editor saves it: each text field named in
+/// `values` (fully qualified name) gets the value as /V; each checkbox named
+/// gets its on state in /V and /AS unless its value is "Off"; NeedAppearances
+/// is set so viewers draw the values; `overlays` are drawn over their pages.
+/// The same input gives the same bytes.
+Result<std::vector<std::uint8_t>> FillAcroForm(std::span<const std::uint8_t> pdf_bytes,
+                                               const std::map<std::string, std::string>& values,
+                                               const std::vector<PdfOverlay>& overlays = {});
+
+/// The PDF locked with a user password (RC4, 128 bits), as senders protect
+/// attachments. The same input gives the same bytes.
+Result<std::vector<std::uint8_t>> EncryptPdf(std::span<const std::uint8_t> pdf_bytes, const std::string& user_password);
 
 /// Renders one page of a PDF at the given resolution on each axis (e.g. 204 x 98
 /// for a normal-resolution fax). Used to fax the shipped forms in tests.

@@ -17,8 +17,10 @@ packages=(
   libmagic-dev libgmime-3.0-dev libsodium-dev
   # tests
   libgtest-dev libgmock-dev
-  # fonts the corpus generator and the tests draw with
-  fonts-dejavu-core
+  # fonts the corpus generator and the tests draw with: typed and hand-like
+  libfreetype-dev fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf
+  fonts-dkg-handwriting fonts-breip fonts-bwht fonts-femkeklaver fonts-humor-sans fonts-rufscript
+  fonts-sjfonts fonts-comic-neue fonts-dancingscript fonts-cabinsketch fonts-klee
 )
 
 missing=()
