@@ -10,15 +10,73 @@
 #include <cstring>
 #include <ctime>
 #include <initializer_list>
-#include <mutex>
 #include <system_error>
 #include <thread>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 
+#include "store/ledger_internal.h"
+
 namespace intake {
+namespace ledger {
+
+std::string NowUtc() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+}
+
+std::string Explain(const SQLite::Exception& e) {
+  switch (e.getErrorCode()) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "the ledger database is busy (another intake process holds it): try again shortly";
+    case SQLITE_FULL:
+      return "the disk holding the ledger database is full: free space on the data disk";
+    case SQLITE_IOERR:
+      return "the ledger database could not be read or written (I/O error): check the data disk";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "the ledger database is damaged: restore it from the last backup";
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_AUTH:
+      return "the ledger database cannot be opened for writing: check the data folder's owner and permissions";
+    case SQLITE_CONSTRAINT:
+      return "the ledger refused a record that contradicts it (duplicate document id or missing file)";
+    default:
+      return fmt::format("ledger database error ({})", sqlite3_errstr(e.getErrorCode()));
+  }
+}
+
+void Bind(SQLite::Statement& statement, int index, const std::optional<std::string>& value) {
+  if (value) {
+    statement.bind(index, *value);
+  } else {
+    statement.bind(index);
+  }
+}
+
+std::optional<std::string> OptionalText(const SQLite::Column& column) {
+  if (column.isNull()) return std::nullopt;
+  return column.getString();
+}
+
+}  // namespace ledger
 namespace {
+
+using ledger::Bind;
+using ledger::kBusyTimeoutMs;
+using ledger::NowUtc;
+using ledger::OptionalText;
+using ledger::StoreFail;
 
 // The ledger's schema, one entry per version. Open applies every version
 // above the one recorded in schema_version, in one transaction; a shipped
@@ -73,10 +131,74 @@ constexpr Migration kMigrations[] = {
       );
       CREATE INDEX file_events_by_file ON file_events (file_id);
     )sql"},
-};
+    {2, R"sql(
+      -- Work queues (store.h, "Work queues"): one row per piece of work on one queue.
+      CREATE TABLE work_items (
+        id            INTEGER PRIMARY KEY,
+        document_id   TEXT    NOT NULL REFERENCES requests (document_id),
+        file_id       INTEGER NOT NULL REFERENCES files (id),
+        queue         TEXT    NOT NULL CHECK (queue <> ''),
+        state         TEXT    NOT NULL CHECK (state IN ('new', 'in_progress', 'done', 'deficient')),
+        form          TEXT    NOT NULL,
+        due_target    TEXT,
+        due_statutory TEXT,
+        claimed_by    TEXT,
+        claimed_at    TEXT,
+        closed_by     TEXT,
+        closed_at     TEXT,
+        reason        TEXT    NOT NULL DEFAULT '',
+        created_at    TEXT    NOT NULL,
+        updated_at    TEXT    NOT NULL,
+        CHECK (state = 'new' OR claimed_by IS NOT NULL OR closed_by IS NOT NULL),
+        CHECK (state <> 'deficient' OR reason <> '')
+      );
+      -- At most one item per queue per request: one review item, and no release twice.
+      CREATE UNIQUE INDEX work_items_by_document ON work_items (document_id, queue);
+      -- Listing and claiming: a queue's items by state, oldest due first.
+      CREATE INDEX work_items_by_queue ON work_items (queue, state, due_target);
 
-// How long a write waits for another process's transaction (PRAGMA busy_timeout).
-constexpr int kBusyTimeoutMs = 5000;
+      -- Audit trail of the work: who changed what, when, from what to what.
+      CREATE TABLE audit (
+        id           INTEGER PRIMARY KEY,
+        at           TEXT    NOT NULL,
+        actor        TEXT    NOT NULL,
+        action       TEXT    NOT NULL,
+        document_id  TEXT    NOT NULL REFERENCES requests (document_id),
+        work_item_id INTEGER REFERENCES work_items (id),
+        field        TEXT    NOT NULL,
+        "before"     TEXT,
+        "after"      TEXT
+      );
+      CREATE INDEX audit_by_document ON audit (document_id);
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+
+      -- Requests stored before this version get the work CompleteProcessed
+      -- now creates with them (same rule as ledger::AddWorkFor).
+      INSERT INTO work_items (document_id, file_id, queue, state, form, due_target, due_statutory, created_at,
+                              updated_at)
+        SELECT document_id, file_id, queue, 'new', form, due_target, due_statutory, created_at, created_at
+        FROM (
+          SELECT DISTINCT r.id AS request_id, r.document_id, r.file_id, q.value AS queue,
+                 coalesce(json_extract(r.json, '$.form'), 'OTHER') AS form,
+                 json_extract(r.json, '$.due.target') AS due_target,
+                 json_extract(r.json, '$.due.statutory') AS due_statutory, r.created_at
+          FROM requests r, json_each(r.json, '$.queues') q
+          WHERE json_extract(r.json, '$.status') = 'routed'
+          UNION ALL
+          SELECT r.id, r.document_id, r.file_id, 'review', coalesce(json_extract(r.json, '$.form'), 'OTHER'),
+                 json_extract(r.json, '$.due.target'), json_extract(r.json, '$.due.statutory'), r.created_at
+          FROM requests r
+          WHERE json_extract(r.json, '$.status') IS NOT 'routed'
+             OR coalesce(json_array_length(r.json, '$.queues'), 0) = 0
+        )
+        ORDER BY request_id, queue;
+      INSERT INTO audit (at, actor, action, document_id, work_item_id, field, "before", "after")
+        SELECT created_at, 'intake', 'create', document_id, id, 'state', NULL, 'new' FROM work_items ORDER BY id;
+    )sql"},
+};
 
 constexpr char kFileColumns[] =
     "id, sha256, inbox, channel, fax_line, source_name, size, received_at, sender, subject, "
@@ -84,61 +206,6 @@ constexpr char kFileColumns[] =
 
 constexpr std::array kAllStates = {FileState::kReceived, FileState::kProcessing, FileState::kProcessed,
                                    FileState::kQuarantined, FileState::kDuplicate};
-
-// ISO 8601 UTC with milliseconds: 2026-03-01T14:05:09.123Z.
-std::string NowUtc() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1,
-                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
-}
-
-// SQLite's own messages can quote constraint expressions; a clerk gets a
-// fixed sentence chosen by the result code instead.
-std::string Explain(const SQLite::Exception& e) {
-  switch (e.getErrorCode()) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return "the ledger database is busy (another intake process holds it): try again shortly";
-    case SQLITE_FULL:
-      return "the disk holding the ledger database is full: free space on the data disk";
-    case SQLITE_IOERR:
-      return "the ledger database could not be read or written (I/O error): check the data disk";
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return "the ledger database is damaged: restore it from the last backup";
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_CANTOPEN:
-    case SQLITE_AUTH:
-      return "the ledger database cannot be opened for writing: check the data folder's owner and permissions";
-    case SQLITE_CONSTRAINT:
-      return "the ledger refused a record that contradicts it (duplicate document id or missing file)";
-    default:
-      return fmt::format("ledger database error ({})", sqlite3_errstr(e.getErrorCode()));
-  }
-}
-
-tl::unexpected<Error> StoreFail(std::string_view action, std::string why) {
-  return Fail(ErrorCode::kStoreError, fmt::format("could not {}: {}", action, why));
-}
-
-void Bind(SQLite::Statement& statement, int index, const std::optional<std::string>& value) {
-  if (value) {
-    statement.bind(index, *value);
-  } else {
-    statement.bind(index);
-  }
-}
-
-std::optional<std::string> OptionalText(const SQLite::Column& column) {
-  if (column.isNull()) return std::nullopt;
-  return column.getString();
-}
 
 FileRecord RecordFromRow(SQLite::Statement& row) {
   FileRecord r;
@@ -297,52 +364,6 @@ nlohmann::ordered_json ToJson(const StatusReport& report) {
   return {{"files", std::move(files)}, {"quarantine", std::move(quarantine)}};
 }
 
-// One connection, serialized by a mutex: the ledger's transactions are short
-// and fsync-bound, so a pool would only add lock contention inside SQLite.
-// Other processes are kept apart by SQLite's own locks (WAL, busy_timeout,
-// BEGIN IMMEDIATE for every write).
-struct Store::Impl {
-  explicit Impl(const std::filesystem::path& path)
-      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs) {}
-
-  // Runs `body` in a write transaction (BEGIN IMMEDIATE: the write lock is
-  // taken up front, so two processes queue on busy_timeout instead of
-  // failing on lock upgrade); commits only when it succeeds.
-  template <class Body>
-  auto Write(std::string_view action, Body&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
-    std::lock_guard lock(mutex);
-    try {
-      SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-      auto result = body(db);
-      if (result) transaction.commit();
-      return result;
-    } catch (const SQLite::Exception& e) {
-      return StoreFail(action, Explain(e));
-    } catch (const std::exception&) {
-      return Fail(ErrorCode::kInternal, fmt::format("could not {}: unexpected internal error", action));
-    }
-  }
-
-  // Runs `body` in a read transaction, so it sees one consistent snapshot.
-  template <class Body>
-  auto Read(std::string_view action, Body&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
-    std::lock_guard lock(mutex);
-    try {
-      SQLite::Transaction transaction(db, SQLite::TransactionBehavior::DEFERRED);
-      auto result = body(db);
-      transaction.commit();
-      return result;
-    } catch (const SQLite::Exception& e) {
-      return StoreFail(action, Explain(e));
-    } catch (const std::exception&) {
-      return StoreFail(action, "a stored record cannot be read back");
-    }
-  }
-
-  std::mutex mutex;
-  SQLite::Database db;
-};
-
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
@@ -358,7 +379,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path) {
     if (auto migrated = Migrate(db); !migrated) return tl::unexpected(migrated.error());
     return std::unique_ptr<Store>(new Store(std::move(impl)));
   } catch (const SQLite::Exception& e) {
-    return StoreFail("open the ledger database", Explain(e));
+    return StoreFail("open the ledger database", ledger::Explain(e));
   }
 }
 
@@ -481,6 +502,7 @@ Result<void> Store::CompleteProcessed(std::int64_t file_id, const std::vector<Re
       insert.bind(4, now);
       insert.exec();
       insert.reset();
+      ledger::AddWorkFor(db, file_id, request, now);
     }
     SetState(db, file_id, FileState::kProcessed, "", now);
     AddEvent(db, file_id, now, *from, FileState::kProcessed, fmt::format("{} requests", requests.size()));

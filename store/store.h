@@ -12,6 +12,10 @@
 // moment leaves it either untouched-and-resumable or finished, never half
 // done and never processed twice.
 //
+// Each stored request also puts its work on the queues, in the same
+// transaction (see "Work queues" below), so a processed file is never left
+// without its work items.
+//
 // SQLite by default (WAL, synchronous=FULL), one file in the data folder,
 // created readable by its owner only (its -wal and -shm files too). All
 // methods are thread-safe (one connection behind a mutex), and several
@@ -23,6 +27,8 @@
 //   Result<ArrivalOutcome> a = (*store)->RecordArrival(arrival);
 //   (*store)->MarkProcessing(a->file_id);
 //   (*store)->CompleteProcessed(a->file_id, requests);
+//   std::optional<WorkItem> item = *(*store)->ClaimNext("records", "jdoe");
+//   (*store)->CompleteWorkItem(item->id, "jdoe");
 #pragma once
 
 #include <cstdint>
@@ -86,6 +92,101 @@ struct StatusReport {
 /// "quarantine": [{"file": source_name, "sha256": ..., "reason": ...}]}.
 nlohmann::ordered_json ToJson(const StatusReport& report);
 
+// ------------------------------------------------------------- Work queues
+//
+// A stored request puts its work on the queues (SPEC sections 3 and 7):
+//
+//   status routed        one item on each of request.queues;
+//   status needs_review  ONE item on queue `review`, whatever its
+//                        destinations. ApproveReview closes it and creates
+//                        the items on the destinations (request.queues minus
+//                        review, or the queues the reviewer chose: required
+//                        when the request has none, e.g. an OTHER form or an
+//                        AUTH with nothing checked). MarkDeficient closes it
+//                        as deficient, with the reason for the sender.
+//   (any other status, or no queue at all, is treated as needs_review.)
+//
+// Every item carries the request's due dates (route/ computed them for its
+// destinations; a review item shows when the work behind it falls due). An
+// item walks one way:
+//
+//   new ──claim──▶ in_progress ──complete──▶ done
+//    └───────────────┴─────deficient──────▶ deficient   (with a reason)
+//
+// A review item is closed by ApproveReview (done) or MarkDeficient, never by
+// CompleteWorkItem. A move from the wrong state is a kStoreError that
+// changes nothing. Claims are atomic across processes: of two clerks
+// claiming one item, exactly one gets it. Every change writes rows in table
+// `audit` (who, when, which field, before, after), append-only; the service's
+// own changes are made as actor kServiceActor.
+
+enum class WorkState { kNew, kInProgress, kDone, kDeficient };
+
+std::string_view ToString(WorkState state);
+std::optional<WorkState> WorkStateFromString(std::string_view text);
+
+/// The actor named in the audit trail for what the service does by itself.
+inline constexpr std::string_view kServiceActor = "intake";
+
+struct WorkItem {
+  std::int64_t id = 0;
+  std::string document_id;  // the request it came from
+  std::int64_t file_id = 0;
+  std::string queue;
+  WorkState state = WorkState::kNew;
+  std::string form;                         // the request's form: AUTH, AMEND, VERBAL or OTHER
+  std::optional<std::string> due_target;    // YYYY-MM-DD
+  std::optional<std::string> due_statutory;
+  std::optional<std::string> claimed_by;
+  std::optional<std::string> claimed_at;    // ISO 8601 UTC, as every time below
+  std::optional<std::string> closed_by;     // who completed, approved or marked it deficient
+  std::optional<std::string> closed_at;
+  std::string reason;                       // why it is deficient; empty otherwise
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct WorkItemFilter {
+  std::optional<std::string> queue;
+  std::optional<std::string> due_before;  // YYYY-MM-DD: only items whose target date is earlier
+  bool include_closed = false;            // done and deficient items too
+};
+
+/// A reviewer's release of a needs_review request to its destination queues.
+struct Approval {
+  std::string actor;
+  std::vector<std::string> queues;  // where to release it; empty: the request's own destinations
+  std::optional<Due> due;           // the new items' due dates; empty: the request's own
+};
+
+/// One row of the audit trail. `field` is what changed ("state", "reason",
+/// "queues"); `before` is null when the item was created.
+struct AuditEntry {
+  std::int64_t id = 0;
+  std::string at;
+  std::string actor;
+  std::string action;  // create, claim, complete, deficient, approve, release
+  std::string document_id;
+  std::optional<std::int64_t> work_item_id;
+  std::string field;
+  std::optional<std::string> before;
+  std::optional<std::string> after;
+};
+
+/// A work item with the request it came from, for the release-of-information export.
+struct ExportRow {
+  WorkItem item;
+  Request request;
+};
+
+/// The row flattened into one level, keys in this order: the item
+/// (work_item_id, queue, state, due_target, due_statutory, claimed_by,
+/// claimed_at, closed_by, closed_at, reason, updated_at), the request
+/// (document_id, form, form_code, language, status, channel, fax_line,
+/// file, sha256, received_at, sender, subject, findings: the rule ids),
+/// then each field as "field.<key>": <value> (string, bool or list).
+nlohmann::ordered_json ToJson(const ExportRow& row);
+
 class Store {
  public:
   /// Opens (creating it and its folder if needed) and migrates the ledger.
@@ -127,6 +228,43 @@ class Store {
   /// The file's requests as stored, in the order given to CompleteProcessed.
   Result<std::vector<Request>> RequestsOf(std::int64_t file_id);
   Result<StatusReport> Status();
+
+  /// The stored request with this document id, if any.
+  Result<std::optional<Request>> GetRequest(const std::string& document_id);
+
+  // -- Work queues (see above). `actor` is the clerk's name, never empty.
+
+  /// Items matching `filter`, oldest target date first (items without one
+  /// last), then oldest statutory date, then oldest item.
+  Result<std::vector<WorkItem>> ListWorkItems(const WorkItemFilter& filter);
+  Result<std::optional<WorkItem>> GetWorkItem(std::int64_t id);
+  /// Every item of one request, oldest first.
+  Result<std::vector<WorkItem>> WorkItemsOf(const std::string& document_id);
+
+  /// new -> in_progress for `actor`; refused when someone else got it first.
+  Result<WorkItem> ClaimWorkItem(std::int64_t id, const std::string& actor);
+  /// Claims the first new item of `queue` in ListWorkItems order; nullopt
+  /// when the queue has no new item.
+  Result<std::optional<WorkItem>> ClaimNext(const std::string& queue, const std::string& actor);
+  /// in_progress -> done (not for review items: see ApproveReview).
+  Result<WorkItem> CompleteWorkItem(std::int64_t id, const std::string& actor);
+  /// new/in_progress -> deficient with `reason` (required), for the letter to the sender.
+  Result<WorkItem> MarkDeficient(std::int64_t id, const std::string& actor, const std::string& reason);
+
+  /// Closes the request's review item (new, or in progress whoever claimed
+  /// it) as done and creates its destination
+  /// items (returned). Refused when the request is not waiting for review,
+  /// when it has no destination and none was chosen, or when `review` is
+  /// chosen as a destination.
+  Result<std::vector<WorkItem>> ApproveReview(const std::string& document_id, const Approval& approval);
+  /// MarkDeficient on the request's review item.
+  Result<WorkItem> MarkReviewDeficient(const std::string& document_id, const std::string& actor,
+                                       const std::string& reason);
+
+  /// Every item (of `queue`, when given) with its request, in item order.
+  Result<std::vector<ExportRow>> Export(const std::optional<std::string>& queue);
+  /// The audit rows of one request, oldest first.
+  Result<std::vector<AuditEntry>> AuditOf(const std::string& document_id);
 
  private:
   struct Impl;
