@@ -12,11 +12,15 @@
 #include <CLI/CLI.hpp>
 
 #include "config/config.h"
+#include "corpus/command.h"
 #include "core/log.h"
 #include "pipeline/bench.h"
+#include "pipeline/bench_run.h"
+#include "pipeline/queue_command.h"
 #include "pipeline/recipe.h"
 #include "pipeline/service.h"
 #include "store/store.h"
+#include "templates/forms_command.h"
 
 namespace {
 
@@ -32,7 +36,9 @@ std::optional<Config> Load(const std::string& path) {
   return *config;
 }
 
-PipelineOptions OptionsOf(const Config& config) { return {config.limits, config.prepare}; }
+PipelineOptions OptionsOf(const Config& config) {
+  return {config.limits, config.prepare, config.min_field_confidence};
+}
 
 int Status(const Config& config, bool json) {
   if (!fs::exists(config.store_path)) {
@@ -74,6 +80,11 @@ int Process(const Config& config, const std::string& channel_name, const std::st
     std::cerr << "OCR engine unavailable: " << engine.error().message << "\n";
     return 1;
   }
+  Result<FormsKnowledge> knowledge = LoadFormsKnowledge({DefaultFormsDir(), config.data_dir / "forms"});
+  if (!knowledge) {
+    std::cerr << "cannot load the forms: " << knowledge.error().message << "\n";
+    return 1;
+  }
   int failures = 0;
   for (const std::string& name : files) {
     std::ifstream in(name, std::ios::binary);
@@ -90,7 +101,7 @@ int Process(const Config& config, const std::string& channel_name, const std::st
     if (*channel == Channel::kFax && !fax_line.empty()) input.fax_line = fax_line;
     input.sha256 = Sha256Hex(bytes);
     input.received_at = FileTimeToIso(fs::last_write_time(name));
-    Result<std::vector<Request>> requests = ProcessFile(input, OptionsOf(config), **engine);
+    Result<std::vector<Request>> requests = ProcessFile(input, OptionsOf(config), *knowledge, **engine);
     if (!requests) {
       std::cerr << name << ": " << ToString(DispositionOf(requests.error().code)) << ": " << requests.error().message
                 << "\n";
@@ -113,6 +124,22 @@ int BenchPrepareCommand(const Config& config, const std::vector<std::string>& pa
   BenchReport report = BenchPrepare(files, threads, OptionsOf(config), config.ocr);
   std::cout << FormatBenchTable(report);
   if (!json_path.empty()) std::ofstream(json_path) << BenchJson(report).dump(2) << "\n";
+  return 0;
+}
+
+int BenchRunCommand(const Config& config, const std::string& dir, int threads, const std::string& json_path) {
+  Result<FormsKnowledge> knowledge = LoadFormsKnowledge({DefaultFormsDir(), config.data_dir / "forms"});
+  if (!knowledge) {
+    std::cerr << "cannot load the forms: " << knowledge.error().message << "\n";
+    return 1;
+  }
+  Result<BenchRunReport> report = BenchRun(dir, threads, OptionsOf(config), *knowledge, config.ocr);
+  if (!report) {
+    std::cerr << report.error().message << "\n";
+    return 1;
+  }
+  std::cout << FormatBenchRun(*report);
+  if (!json_path.empty()) std::ofstream(json_path) << BenchRunJson(*report).dump(2) << "\n";
   return 0;
 }
 
@@ -156,10 +183,70 @@ int main(int argc, char** argv) {
   bench_prepare->add_option("--threads", threads, "thread counts to run, e.g. 1,2")->delimiter(',');
   bench_prepare->add_option("--json", bench_json, "also write the figures as JSON to this file");
   bench_prepare->add_option("paths", bench_paths, "files or folders (TIFF, PDF, PNG, JPEG)")->required();
+  int run_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::string corpus_dir;
+  CLI::App* bench_run = bench->add_subcommand("run", "the whole pipeline over a corpus folder, scored (SPEC section 9)");
+  bench_run->add_option("--threads", run_threads, "worker threads");
+  bench_run->add_option("--json", bench_json, "also write the figures as JSON to this file");
+  bench_run->add_option("dir", corpus_dir, "folder written by `intake corpus` (inbox/ and truth.jsonl)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
 
   bool defaults = false;
   CLI::App* config_cmd = app.add_subcommand("config", "check the configuration, or print the documented defaults");
   config_cmd->add_flag("--defaults", defaults, "print every key with its default and meaning");
+
+  std::string form_pdf, form_side;
+  CLI::App* forms = app.add_subcommand("forms", "the forms intake reads: register a new form or revision, list them");
+  forms->require_subcommand(1);
+  CLI::App* forms_add = forms->add_subcommand("add", "register a fillable form PDF (with its side file)");
+  forms_add->add_option("pdf", form_pdf, "the fillable PDF")->required()->check(CLI::ExistingFile);
+  forms_add->add_option("--side", form_side, "its side file (default: the .toml beside the PDF)")
+      ->check(CLI::ExistingFile);
+  CLI::App* forms_list = forms->add_subcommand("list", "the forms in use: code, form, language, rev, pages, fields");
+
+  CorpusOptions corpus_options;
+  std::string corpus_out, corpus_mix;
+  CLI::App* corpus = app.add_subcommand("corpus", "write a synthetic test corpus from the registered forms");
+  corpus->add_option("--out", corpus_out, "new folder to write the corpus into")->required();
+  corpus->add_option("--count", corpus_options.count, "documents to write")->check(CLI::PositiveNumber);
+  corpus->add_option("--seed", corpus_options.seed, "the same seed writes the same bytes");
+  corpus->add_option("--mix", corpus_mix, "shares, e.g. fax=0.6,email=0.25,scan=0.15 or hand=0.6,typed=0.3,efill=0.1");
+
+  QueueArgs queue_args;
+  CLI::App* queue = app.add_subcommand("queue", "the work queues: list, claim, complete, mark deficient, export");
+  queue->require_subcommand(1);
+  CLI::App* queue_list = queue->add_subcommand("list", "open items, oldest due first, with business days left");
+  queue_list->add_option("--queue", queue_args.queue, "only this queue");
+  queue_list->add_option("--due-before", queue_args.due_before, "only items due before this date (YYYY-MM-DD)");
+  queue_list->add_flag("--all", queue_args.all, "done and deficient items too");
+  CLI::App* queue_claim = queue->add_subcommand("claim", "take an item to work on");
+  CLI::App* queue_complete = queue->add_subcommand("complete", "mark a claimed item done");
+  CLI::App* queue_deficient = queue->add_subcommand("deficient", "close an item as deficient");
+  for (CLI::App* sub : {queue_claim, queue_complete, queue_deficient}) {
+    sub->add_option("item", queue_args.item, "work item id")->required();
+  }
+  CLI::App* queue_next = queue->add_subcommand("next", "claim the first new item of a queue");
+  queue_next->add_option("queue", queue_args.queue, "the queue")->required();
+  CLI::App* queue_export = queue->add_subcommand("export", "items with their request's fields, for release of information");
+  queue_export->add_option("--format", queue_args.format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}));
+  queue_export->add_option("--queue", queue_args.queue, "only this queue");
+  CLI::App* review = app.add_subcommand("review", "release a document held for review, or mark it deficient");
+  review->require_subcommand(1);
+  CLI::App* review_approve = review->add_subcommand("approve", "release the document to its queues");
+  review_approve->add_option("--queue", queue_args.queues, "release to this queue instead (repeat for two)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  CLI::App* review_deficient = review->add_subcommand("deficient", "close the document's review as deficient");
+  for (CLI::App* sub : {review_approve, review_deficient}) {
+    sub->add_option("document", queue_args.document_id, "document id")->required();
+  }
+  for (CLI::App* sub : {queue_deficient, review_deficient}) {
+    sub->add_option("--reason", queue_args.reason, "why, for the letter to the sender")->required();
+  }
+  for (CLI::App* sub : {queue_claim, queue_next, queue_complete, queue_deficient, review_approve, review_deficient}) {
+    sub->add_option("--as", queue_args.actor, "who does it (default: the login name)");
+  }
 
   CLI11_PARSE(app, argc, argv);
 
@@ -179,7 +266,24 @@ int main(int argc, char** argv) {
     if (run->parsed()) return Service(*config).Run(once ? RunMode::kOnce : RunMode::kForever);
     if (status->parsed()) return Status(*config, json);
     if (process->parsed()) return Process(*config, channel, fax_line, files);
+    for (CLI::App* group : {queue, review}) {
+      if (group->parsed()) {
+        return QueueCommand(group->get_name() + " " + group->get_subcommands().front()->get_name(), queue_args,
+                            config->store_path, std::cout, std::cerr);
+      }
+    }
     if (bench_prepare->parsed()) return BenchPrepareCommand(*config, bench_paths, threads, bench_json);
+    if (bench_run->parsed()) return BenchRunCommand(*config, corpus_dir, run_threads, bench_json);
+    if (corpus->parsed()) {
+      corpus_options.out = corpus_out;
+      corpus_options.progress = isatty(STDERR_FILENO);
+      return CorpusCommand(corpus_options, corpus_mix, config->data_dir, std::cout, std::cerr);
+    }
+    if (forms_add->parsed()) {
+      return FormsAdd(form_pdf, form_side.empty() ? std::nullopt : std::optional<fs::path>(form_side),
+                      config->data_dir, std::cout, std::cerr);
+    }
+    if (forms_list->parsed()) return FormsList(TemplateFolders(config->data_dir), std::cout, std::cerr);
   } catch (const std::exception& e) {
     spdlog::critical("stopped by an unexpected error: {}", e.what());
     return 70;

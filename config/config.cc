@@ -70,6 +70,7 @@ std::chrono::milliseconds Seconds(double s) { return std::chrono::milliseconds(s
 struct Raw {
   std::string data_dir, store, archive, log_level, listen;
   int workers = 0, max_attempts = 0;
+  double min_field_confidence = 0;
   double rescan = 0, settle = 0, scan_quiet = 0, poll = 0, once_wait = 0;
   int64_t max_file_mib = 0, max_pages = 0, max_page_mp = 0, max_file_mp = 0;
   double pdf_dpi = 0, max_skew = 0;
@@ -89,6 +90,7 @@ void ReadTable(const toml::table& t, Reader& r, Raw& raw) {
   r.Read(t, "", "archive", raw.archive);
   r.Read(t, "", "workers", raw.workers);
   r.Read(t, "", "max_attempts", raw.max_attempts);
+  r.Read(t, "", "min_field_confidence", raw.min_field_confidence);
   r.Read(t, "", "log_level", raw.log_level);
   r.Read(t, "", "listen", raw.listen);
   auto section = [&](const char* name) -> const toml::table* {
@@ -179,6 +181,8 @@ void Validate(const Raw& raw, Reader& r, Config& c, const fs::path& base) {
   c.workers = raw.workers;
   Range(r, "max_attempts", raw.max_attempts, 1, 100);
   c.max_attempts = raw.max_attempts;
+  Range(r, "min_field_confidence", raw.min_field_confidence, 0.0, 1.0);
+  c.min_field_confidence = raw.min_field_confidence;
   if (!kLevels.count(raw.log_level)) r.Error("log_level", "must be one of trace, debug, info, warn, error, critical, off");
   c.log_level = raw.log_level;
   const auto colon = raw.listen.rfind(':');

@@ -41,6 +41,7 @@ struct Config {
   std::filesystem::path archive_dir;  // content-addressed originals
   int workers = 0;                    // processing threads; 0 = one per core
   int max_attempts = 5;               // processing attempts before a file is quarantined
+  double min_field_confidence = 0.9;  // fields below this are shown to a reviewer
   std::string log_level = "info";
   std::string listen = "127.0.0.1:8080";  // review UI and /metrics (used by later stages)
   std::vector<InboxConfig> inboxes;

@@ -2,41 +2,29 @@
 
 #include <ctime>
 
+#include "classifiers/identify.h"
 #include "core/log.h"
 #include "email/message.h"
+#include "extract/fields.h"
+#include "route/route.h"
 
 namespace intake {
 namespace {
 
-// One decoded source of pages: the file itself, or one e-mail attachment.
-struct PageSource {
+// One page of the file (or of one of its attachments), as far as it got.
+struct FilePage {
+  std::optional<std::string> attachment;  // e-mail attachment it came from
+  int number = 0;                         // 1-based page of the file or attachment
+  const DecodedFile* source = nullptr;    // for AcroForm values of an e-filled PDF
+  PreparedPage prepared;
+  PageIdentity identity;
+};
+
+// A decoded file or attachment; kept alive while its pages are read.
+struct DecodedSource {
   std::optional<std::string> attachment;
   DecodedFile file;
 };
-
-Result<std::vector<PreparedPage>> PreparePages(const DecodedFile& file, const PipelineOptions& options,
-                                               OcrEngine& ocr, ProcessStats* stats) {
-  const OrientationDetector detect = [&ocr](const GrayImage& page) { return ocr.DetectOrientation(page); };
-  std::vector<PreparedPage> pages;
-  pages.reserve(file.pages.size());
-  for (const DecodedPage& page : file.pages) {
-    Result<PreparedPage> prepared = PreparePage(page.image, options.prepare, detect);
-    if (!prepared) return tl::unexpected(prepared.error());
-    if (stats) {
-      ++stats->pages;
-      stats->pages_rotated += prepared->rotated_clockwise != 0;
-      stats->pages_blank += prepared->blank;
-    }
-    pages.push_back(std::move(*prepared));
-  }
-  return pages;
-}
-
-std::vector<int> PageNumbers(const DecodedFile& file) {
-  std::vector<int> numbers;
-  for (const DecodedPage& page : file.pages) numbers.push_back(page.number);
-  return numbers;
-}
 
 Request NewRequest(const FileInput& input, int index) {
   Request request;
@@ -59,8 +47,129 @@ Finding UnreadableAttachment(const std::string& name, const Error& error) {
   return {"INT-03", "pend", std::nullopt, "Attachment \"" + name + "\" could not be read: " + error.message};
 }
 
-Result<std::vector<Request>> FromEmail(const FileInput& input, const PipelineOptions& options, OcrEngine& ocr,
-                                       ProcessStats* stats) {
+// Pages listed the SPEC way: one part per attachment, in the order met.
+std::vector<PagesRef> PartsOf(const std::vector<FilePage>& pages, const std::vector<int>& indexes) {
+  std::vector<PagesRef> parts;
+  for (int index : indexes) {
+    const FilePage& page = pages[index - 1];
+    if (parts.empty() || parts.back().attachment != page.attachment) parts.push_back({page.attachment, {}});
+    parts.back().pages.push_back(page.number);
+  }
+  return parts;
+}
+
+// Decode, prepare and identify every page of every source, in order.
+Result<std::vector<FilePage>> ReadPages(const std::vector<DecodedSource>& sources, const PipelineOptions& options,
+                                        const FormsKnowledge& knowledge, OcrEngine& ocr, ProcessStats* stats) {
+  const OrientationDetector detect = [&ocr](const GrayImage& page) { return ocr.DetectOrientation(page); };
+  std::vector<FilePage> pages;
+  for (const DecodedSource& source : sources) {
+    for (const DecodedPage& decoded : source.file.pages) {
+      Result<PreparedPage> prepared = PreparePage(decoded.image, options.prepare, detect);
+      if (!prepared) return tl::unexpected(prepared.error());
+      FilePage page;
+      page.attachment = source.attachment;
+      page.number = decoded.number;
+      page.source = &source.file;
+      page.identity = IdentifyPage(prepared->image, knowledge.templates, ocr);
+      page.prepared = std::move(*prepared);
+      if (stats) {
+        ++stats->pages;
+        stats->pages_rotated += page.prepared.rotated_clockwise != 0;
+        stats->pages_blank += page.prepared.blank;
+      }
+      pages.push_back(std::move(page));
+    }
+  }
+  return pages;
+}
+
+// The fields of one form document: AcroForm values when the sender filled
+// the PDF electronically (no OCR), otherwise read from the registered pages.
+std::map<std::string, FieldReading> ReadDocumentFields(const FormTemplate& form, const LogicalDocument& doc,
+                                                       const std::vector<FilePage>& pages, OcrEngine& ocr,
+                                                       double* worst_registration) {
+  std::vector<std::optional<RegisteredPage>> registered;
+  std::vector<std::optional<int>> file_pages;
+  const DecodedFile* efilled = nullptr;
+  for (const std::optional<int>& index : doc.form_pages) {
+    if (!index) {
+      registered.emplace_back();
+      file_pages.emplace_back();
+      continue;
+    }
+    const FilePage& page = pages[*index - 1];
+    Result<RegisteredPage> reg = RegisterPage(page.prepared.image, form, page.identity.page);
+    if (reg) *worst_registration = std::max(*worst_registration, reg->residual_px);
+    registered.push_back(reg ? std::optional<RegisteredPage>(std::move(*reg)) : std::nullopt);
+    file_pages.push_back(page.number);
+    if (!page.source->form_values.empty()) efilled = page.source;
+  }
+  if (!efilled) return ReadFields(form, registered, file_pages, ocr);
+
+  std::map<std::string, FieldReading> fields = FieldsFromAcroForm(form, efilled->form_values);
+  // The values say nothing of a signature: look for ink in the printed box.
+  for (const TemplateField& field : form.fields) {
+    if (field.kind != FieldKind::kSignature) continue;
+    const std::size_t slot = static_cast<std::size_t>(field.page - 1);
+    if (slot >= registered.size() || !registered[slot]) continue;
+    const TemplatePage& blank = form.pages[slot];
+    const Box box = ToPixels(field.rect, blank, kTemplateDpi);
+    MarkReading mark = ReadSignature(registered[slot]->image, blank.blank, box);
+    fields["signature.present"] = {mark.present, mark.confidence, file_pages[slot],
+                                   std::array<double, 4>{double(box.x), double(box.y), double(box.w), double(box.h)}};
+  }
+  return fields;
+}
+
+std::vector<Request> BuildRequests(const FileInput& input, const std::vector<FilePage>& pages,
+                                   const PipelineOptions& options, const FormsKnowledge& knowledge, OcrEngine& ocr) {
+  std::vector<PageIdentity> ids;
+  for (const FilePage& page : pages) ids.push_back(page.identity);
+  std::vector<Request> requests;
+  for (const LogicalDocument& doc : AssembleDocuments(ids)) {
+    Request request = NewRequest(input, static_cast<int>(requests.size()));
+    request.supporting_pages = PartsOf(pages, doc.supporting_pages);
+    double confidence = 0;
+    if (doc.form) {
+      std::vector<int> present;
+      confidence = 1;
+      for (const std::optional<int>& index : doc.form_pages) {
+        if (!index) continue;
+        present.push_back(*index);
+        confidence = std::min(confidence, pages[*index - 1].identity.confidence);
+      }
+      request.source.parts = PartsOf(pages, present);
+      request.form = doc.form->form;
+      request.form_code = doc.form->code;
+      request.language = doc.form->language;
+      double worst_registration = 0;
+      request.fields = ReadDocumentFields(*doc.form, doc, pages, ocr, &worst_registration);
+
+      RuleContext context;
+      if (auto receipt = ParseReceipt(request.source.received_at)) context.received = receipt->date;
+      context.language = doc.form->language;
+      context.pages_expected = static_cast<int>(doc.form->pages.size());
+      context.pages_seen = static_cast<int>(present.size());
+      context.classification_confidence = confidence;
+      request.findings = knowledge.rules.Evaluate(request, context);
+    } else {
+      request.source.parts = PartsOf(pages, doc.other_pages);
+    }
+    CompleteOptions complete;
+    complete.min_confidence = options.min_field_confidence;
+    complete.form_identified = doc.form != nullptr;
+    if (auto done = CompleteRequest(request, knowledge.calendar, complete); !done) {
+      request.findings.push_back({"INT-04", "pend", std::nullopt, "The receipt time could not be read: " + done.error().message});
+      request.status = "needs_review";
+    }
+    requests.push_back(std::move(request));
+  }
+  return requests;
+}
+
+Result<std::vector<Request>> FromEmail(const FileInput& input, const PipelineOptions& options,
+                                       const FormsKnowledge& knowledge, OcrEngine& ocr, ProcessStats* stats) {
   Result<MailMessage> message = ParseMessage(input.bytes);
   if (!message) return tl::unexpected(message.error());
   FileInput in = input;
@@ -70,7 +179,7 @@ Result<std::vector<Request>> FromEmail(const FileInput& input, const PipelineOpt
   if (message->subject) in.subject = message->subject;
   if (message->date) in.received_at = *message->date;
 
-  std::vector<Request> requests;
+  std::vector<DecodedSource> sources;
   std::vector<Finding> unreadable;
   for (const MailAttachment& attachment : message->attachments) {
     Result<DecodedFile> file = Decode(attachment.bytes, options.limits);
@@ -78,18 +187,19 @@ Result<std::vector<Request>> FromEmail(const FileInput& input, const PipelineOpt
       unreadable.push_back(UnreadableAttachment(attachment.filename, file.error()));
       continue;
     }
-    if (Result<std::vector<PreparedPage>> pages = PreparePages(*file, options, ocr, stats); !pages) {
-      return tl::unexpected(pages.error());
-    }
-    Request request = NewRequest(in, static_cast<int>(requests.size()));
-    request.source.parts.push_back({attachment.filename, PageNumbers(*file)});
-    requests.push_back(std::move(request));
+    sources.push_back({attachment.filename, std::move(*file)});
   }
+  Result<std::vector<FilePage>> pages = ReadPages(sources, options, knowledge, ocr, stats);
+  if (!pages) return tl::unexpected(pages.error());
+  std::vector<Request> requests = BuildRequests(in, *pages, options, knowledge, ocr);
   if (requests.empty()) {
     // No page to read: the message itself is the document, so nobody's letter is lost.
     requests.push_back(NewRequest(in, 0));
   }
-  for (Finding& finding : unreadable) requests.front().findings.push_back(std::move(finding));
+  for (Finding& finding : unreadable) {
+    requests.front().findings.push_back(std::move(finding));
+    requests.front().status = "needs_review";
+  }
   return requests;
 }
 
@@ -124,27 +234,37 @@ std::optional<std::string> TiffTimeToIso(const std::string& tiff_date_time) {
   return LocalIsoTime(std::chrono::system_clock::from_time_t(t));
 }
 
-Result<std::vector<Request>> ProcessFile(const FileInput& input, const PipelineOptions& options, OcrEngine& ocr,
-                                         ProcessStats* stats) {
+Result<FormsKnowledge> LoadFormsKnowledge(const std::vector<std::filesystem::path>& template_folders) {
+  Result<TemplateSet> templates = LoadTemplates(template_folders);
+  if (!templates) return tl::unexpected(templates.error());
+  auto rules = LoadRules(std::nullopt);
+  if (!rules) return Fail(ErrorCode::kInternal, "the shipped rules do not load: " + Describe(rules.error().front()));
+  auto calendar = LoadCalendar(std::nullopt);
+  if (!calendar) return Fail(ErrorCode::kInternal, "the shipped calendar does not load: " + Describe(calendar.error().front()));
+  return FormsKnowledge{std::move(*templates), std::move(*rules), std::move(*calendar)};
+}
+
+Result<std::vector<Request>> ProcessFile(const FileInput& input, const PipelineOptions& options,
+                                         const FormsKnowledge& knowledge, OcrEngine& ocr, ProcessStats* stats) {
   const FileKind kind = SniffKind(input.bytes);
   const bool page_file = kind == FileKind::kTiff || kind == FileKind::kPdf || kind == FileKind::kJpeg ||
                          kind == FileKind::kPng;
   if (kind == FileKind::kEmail || (input.channel == Channel::kEmail && !page_file)) {
-    return FromEmail(input, options, ocr, stats);
+    return FromEmail(input, options, knowledge, ocr, stats);
   }
   Result<DecodedFile> file = Decode(input.bytes, options.limits);
   if (!file) return tl::unexpected(file.error());
-  Result<std::vector<PreparedPage>> pages = PreparePages(*file, options, ocr, stats);
-  if (!pages) return tl::unexpected(pages.error());
 
   FileInput in = input;
   if (file->station_id && !file->station_id->empty()) in.sender = file->station_id;
   if (file->received_time) {
     if (auto iso = TiffTimeToIso(*file->received_time)) in.received_at = *iso;
   }
-  Request request = NewRequest(in, 0);
-  request.source.parts.push_back({std::nullopt, PageNumbers(*file)});
-  return std::vector<Request>{std::move(request)};
+  std::vector<DecodedSource> sources;
+  sources.push_back({std::nullopt, std::move(*file)});
+  Result<std::vector<FilePage>> pages = ReadPages(sources, options, knowledge, ocr, stats);
+  if (!pages) return tl::unexpected(pages.error());
+  return BuildRequests(in, *pages, options, knowledge, ocr);
 }
 
 }  // namespace intake

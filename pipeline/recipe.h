@@ -2,21 +2,22 @@
 //
 // `ProcessFile` is the whole flow for one file, read top to bottom:
 //
-//   e-mail?  email/     ParseMessage: headers, attachments, body
-//   decode   decode/    bytes -> pages (per attachment for e-mail)
-//   prepare  preprocess/ square pixels, fax header, upright, deskew, despeckle
-//   ocr      ocr/       orientation detection for `prepare`
-//   output   core/      one Request per logical document (SPEC section 4)
-//
-// The forms engine (identify, register, extract), the rules and routing
-// plug in after `prepare`; until they exist every document is form OTHER,
-// held for review on the `review` queue, with its source block filled in.
+//   e-mail?   email/        ParseMessage: headers, attachments, body
+//   decode    decode/       bytes -> pages (per attachment for e-mail)
+//   prepare   preprocess/   square pixels, fax header, upright (ocr/ OSD), deskew, despeckle
+//   identify  classifiers/  which form, page and language, or not one of our forms
+//   assemble  classifiers/  pages -> logical documents (+ supporting pages)
+//   register  classifiers/  each form page onto its template
+//   read      extract/      every field with a confidence (AcroForm values for e-filled PDFs)
+//   check     validate/     the rules of SPEC section 5 -> findings
+//   route     route/        queues, status, due dates (calendar/)
 //
 // ProcessFile never touches the store or the inboxes: it is a function from a
 // file to requests, used alike by `intake process` and by the service.
 //
+//   auto knowledge = LoadFormsKnowledge({DefaultFormsDir(), data_dir / "forms"});
 //   FileInput in{bytes, "fax000123.tif", Channel::kFax, "records", sha, received_at};
-//   Result<std::vector<Request>> requests = ProcessFile(in, options, engine);
+//   Result<std::vector<Request>> requests = ProcessFile(in, options, *knowledge, engine);
 #pragma once
 
 #include <chrono>
@@ -31,7 +32,10 @@
 #include "core/request.h"
 #include "decode/decode.h"
 #include "ocr/engine.h"
+#include "calendar/calendar.h"
 #include "preprocess/prepare.h"
+#include "templates/template.h"
+#include "validate/validate.h"
 
 namespace intake {
 
@@ -49,7 +53,20 @@ struct FileInput {
 struct PipelineOptions {
   DecodeLimits limits;
   PrepareOptions prepare;
+  double min_field_confidence = 0.9;  // a field below this is shown to a reviewer
 };
+
+/// What the pipeline knows of the hospital: its forms, its rules, its
+/// calendar. Loaded once, shared read-only by every worker.
+struct FormsKnowledge {
+  TemplateSet templates;
+  RuleSet rules;
+  BusinessCalendar calendar;
+};
+
+/// The templates from `template_folders` (DefaultFormsDir() first), the
+/// shipped rules and the shipped calendar.
+Result<FormsKnowledge> LoadFormsKnowledge(const std::vector<std::filesystem::path>& template_folders);
 
 /// Counts a run reports (pages prepared, pages rotated) without patient data.
 struct ProcessStats {
@@ -60,7 +77,8 @@ struct ProcessStats {
 
 /// Turns one file into its requests. Errors are those of a file that cannot
 /// be read at all (its disposition says quarantine or retry).
-Result<std::vector<Request>> ProcessFile(const FileInput& input, const PipelineOptions& options, OcrEngine& ocr,
+Result<std::vector<Request>> ProcessFile(const FileInput& input, const PipelineOptions& options,
+                                         const FormsKnowledge& knowledge, OcrEngine& ocr,
                                          ProcessStats* stats = nullptr);
 
 /// A document id stable for a file and its n-th document, so that processing

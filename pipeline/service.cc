@@ -42,6 +42,7 @@ int WorkerCount(const Config& config) {
 struct Service::Impl {
   Config config;
   PipelineOptions options;
+  std::optional<FormsKnowledge> knowledge;
   std::unique_ptr<Store> store;
   std::unique_ptr<Archive> archive;
   asio::io_context io;
@@ -53,6 +54,7 @@ struct Service::Impl {
   explicit Impl(Config c) : config(std::move(c)), pool(WorkerCount(config)) {
     options.limits = config.limits;
     options.prepare = config.prepare;
+    options.min_field_confidence = config.min_field_confidence;
   }
 
   // Runs on the event loop: archive first, then the ledger, then the Maildir move.
@@ -182,7 +184,7 @@ struct Service::Impl {
     input.received_at = file.arrival.received_at;
     input.sender = file.arrival.sender;
     input.subject = file.arrival.subject;
-    return ProcessFile(input, options, engine);
+    return ProcessFile(input, options, *knowledge, engine);
   }
 
   static Request ReviewRequest(const FileRecord& file, const Error& error) {
@@ -210,6 +212,9 @@ Service::~Service() = default;
 int Service::Run(RunMode mode) {
   Impl& s = *impl_;
   const Config& config = s.config;
+  // Registered first: a SIGTERM during start-up (loading the forms takes a
+  // moment) is delivered once the loop runs, instead of killing the process.
+  asio::signal_set signals(s.io, SIGINT, SIGTERM);
   std::error_code ec;
   fs::create_directories(config.data_dir, ec);
   fs::permissions(config.data_dir, fs::perms::owner_all, ec);
@@ -224,6 +229,12 @@ int Service::Run(RunMode mode) {
   }
   s.store = std::move(*store);
   s.archive = std::make_unique<Archive>(config.archive_dir);
+  Result<FormsKnowledge> knowledge = LoadFormsKnowledge({DefaultFormsDir(), config.data_dir / "forms"});
+  if (!knowledge) {
+    spdlog::critical("cannot load the forms: {}", knowledge.error().message);
+    return 1;
+  }
+  s.knowledge = std::move(*knowledge);
   // Fail at start, not on the first file, when the OCR models are missing.
   if (auto probe = OcrEngine::Create(config.ocr); !probe) {
     spdlog::critical("OCR engine unavailable: {}", probe.error().message);
@@ -251,7 +262,6 @@ int Service::Run(RunMode mode) {
     s.watcher->Stop();
     s.io.stop();
   };
-  asio::signal_set signals(s.io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
     if (error) return;
     spdlog::info("signal {}: finishing the documents in hand", signal_number);

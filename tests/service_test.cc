@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <thread>
@@ -109,36 +110,42 @@ std::string MailWithAttachment(const std::string& name, const std::vector<std::u
          "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n--b1--\r\n";
 }
 
-TEST(ServiceTest, ProcessPrintsOneOtherRequestPerFaxWithItsSourceBlock) {
+TEST(ServiceTest, ProcessPrintsRequestsCoveringEveryPageOfEachFaxWithItsSourceBlock) {
   TempDir dir;
   const fs::path config = WriteConfig(dir.path());
   std::vector<testing::FaxFile> faxes = testing::WriteFaxBatch(dir.path() / "faxes", 2, 11);
   CommandResult r = Intake(config, {"process", "--channel", "fax", "--fax-line", "imaging", faxes[0].path.string(),
                                     faxes[1].path.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::set<int>> pages_seen;
   std::istringstream lines(r.out);
   std::string line;
-  int n = 0;
   while (std::getline(lines, line)) {
     const auto request = nlohmann::json::parse(line);
-    const testing::FaxFile& fax = faxes[n++];
-    EXPECT_EQ(request["form"], "OTHER");
-    EXPECT_EQ(request["status"], "needs_review");
-    EXPECT_EQ(request["queues"], nlohmann::json::array({"review"}));
+    const std::string file = request["source"]["file"];
+    auto fax = std::find_if(faxes.begin(), faxes.end(), [&](const auto& f) { return f.path.filename() == file; });
+    ASSERT_NE(fax, faxes.end()) << file;
+    EXPECT_THAT(request["form"].get<std::string>(), ::testing::AnyOf("AUTH", "AMEND", "VERBAL", "OTHER"));
+    EXPECT_THAT(request["status"].get<std::string>(), ::testing::AnyOf("routed", "needs_review"));
     EXPECT_EQ(request["source"]["channel"], "fax");
     EXPECT_EQ(request["source"]["fax_line"], "imaging");
-    EXPECT_EQ(request["source"]["file"], fax.path.filename().string());
-    EXPECT_EQ(request["source"]["sha256"], Sha256Hex(ReadFile(fax.path)));
-    EXPECT_EQ(request["source"]["sender"], fax.station_id);
-    std::vector<int> pages(fax.pages);
-    std::iota(pages.begin(), pages.end(), 1);
-    EXPECT_EQ(request["source"]["parts"], nlohmann::json::array({{{"attachment", nullptr}, {"pages", pages}}}));
+    EXPECT_EQ(request["source"]["sha256"], Sha256Hex(ReadFile(fax->path)));
+    EXPECT_EQ(request["source"]["sender"], fax->station_id);
     EXPECT_THAT(request["source"]["received_at"].get<std::string>(), ::testing::StartsWith("2026-11-2"));
     for (const char* key : {"document_id", "form_code", "language", "fields", "findings", "due", "supporting_pages"}) {
       EXPECT_TRUE(request.contains(key)) << key;
     }
+    for (const char* list : {"parts", "supporting_pages"}) {
+      const auto& parts = std::string(list) == "parts" ? request["source"]["parts"] : request["supporting_pages"];
+      for (const auto& part : parts) {
+        for (int page : part["pages"]) EXPECT_TRUE(pages_seen[file].insert(page).second) << "page listed twice";
+      }
+    }
   }
-  EXPECT_EQ(n, 2);
+  for (const testing::FaxFile& fax : faxes) {
+    EXPECT_EQ(pages_seen[fax.path.filename().string()].size(), static_cast<std::size_t>(fax.pages))
+        << "every page belongs to exactly one request";
+  }
 }
 
 TEST(ServiceTest, ProcessExplainsAFileItCannotRead) {
@@ -252,7 +259,8 @@ TEST(ServiceTest, KillNineAtRandomMomentsLosesNothingAndProcessesNothingTwice) {
   for (int round = 0; round < 8; ++round) {
     testing::Child service = testing::StartCommand(
         {IntakeBinary().string(), "--config", config.string(), "run"}, dir.path() / "service.log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(150 + random() % 1500));
+    // Start-up (loading the forms) takes about a second; kill during the work after it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200 + random() % 3500));
     kill(service.pid, SIGKILL);
     if (testing::WaitChild(service) == -SIGKILL) ++kills;
   }
@@ -272,7 +280,7 @@ TEST(ServiceTest, KillNineAtRandomMomentsLosesNothingAndProcessesNothingTwice) {
     EXPECT_TRUE(sources.insert({row.inbox, row.source}).second) << row.source << " recorded twice";
     if (row.state == "processed") {
       ++processed;
-      EXPECT_EQ(row.requests, 1) << row.source << " has " << row.requests << " requests";
+      EXPECT_GE(row.requests, 1) << row.source << " has no request";
     } else if (row.state == "quarantined") {
       ++quarantined;
       EXPECT_EQ(row.requests, 0);

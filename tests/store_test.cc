@@ -112,7 +112,7 @@ Snapshot Take(Store& store, const fs::path& db, std::int64_t id) {
 
 // ---------------------------------------------------------------- schema
 
-TEST(StoreTest, OpenCreatesSchemaVersionOneInWalWithOwnerOnlyFilesWhateverTheUmask) {
+TEST(StoreTest, OpenCreatesEverySchemaVersionInWalWithOwnerOnlyFilesWhateverTheUmask) {
   TempDir dir;
   const fs::path db = dir.path() / "data" / "intake.sqlite";
   const mode_t caller_umask = ::umask(022);
@@ -126,11 +126,13 @@ TEST(StoreTest, OpenCreatesSchemaVersionOneInWalWithOwnerOnlyFilesWhateverTheUma
 
   SQLite::Database raw(db, SQLite::OPEN_READWRITE);
   EXPECT_EQ(raw.execAndGet("PRAGMA journal_mode").getString(), "wal");
-  EXPECT_EQ(raw.execAndGet("SELECT group_concat(version) FROM schema_version").getString(), "1");
+  EXPECT_EQ(raw.execAndGet("SELECT group_concat(version) FROM (SELECT version FROM schema_version ORDER BY version)")
+                .getString(),
+            "1,2");
   EXPECT_EQ(raw.execAndGet("SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
                            "ORDER BY name)")
                 .getString(),
-            "file_events,files,requests,schema_version");
+            "audit,file_events,files,requests,schema_version,work_items");
   EXPECT_EQ(raw.execAndGet("SELECT \"unique\" FROM pragma_index_list('files') WHERE name = 'files_by_source'")
                 .getInt(),
             1);
@@ -158,7 +160,7 @@ TEST(StoreTest, ReopenKeepsRecordsAndAppliesMigrationsOnce) {
   const auto record = Must(reopened->Get(id));
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->arrival.source_name, "fax000001.tif");
-  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM schema_version"), 2);
 }
 
 TEST(StoreTest, OpenOfAFileThatIsNotADatabaseIsStoreErrorWithoutItsContent) {
@@ -180,7 +182,8 @@ TEST(StoreTest, OpenRefusesALedgerWrittenByANewerSchemaVersion) {
   const fs::path db = dir.path() / "intake.sqlite";
   OpenStore(db);
   SQLite::Database(db, SQLite::OPEN_READWRITE)
-      .exec("INSERT INTO schema_version (version, applied_at) VALUES (2, '2030-01-01T00:00:00.000Z')");
+      .exec("INSERT INTO schema_version (version, applied_at) "
+            "SELECT max(version) + 1, '2030-01-01T00:00:00.000Z' FROM schema_version");
 
   auto store = Store::Open(db);
   ASSERT_FALSE(store);
@@ -541,6 +544,10 @@ void ExpectConsistentLedger(const fs::path& db) {
       {"processed file without its requests",
        "SELECT count(*) FROM files f WHERE state = 'processed' AND "
        "(SELECT count(*) FROM requests r WHERE r.file_id = f.id) <> f.id % 3 + 1"},
+      {"request without its one review item (a needs_review request's work)",
+       "SELECT count(*) FROM requests r WHERE "
+       "(SELECT count(*) FROM work_items w WHERE w.document_id = r.document_id AND w.queue = 'review') <> 1 OR "
+       "(SELECT count(*) FROM work_items w WHERE w.document_id = r.document_id) <> 1"},
       {"request of a file that is not processed",
        "SELECT count(*) FROM requests r JOIN files f ON f.id = r.file_id WHERE f.state <> 'processed'"},
       {"file whose last event is not its state",

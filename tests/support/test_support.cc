@@ -1,6 +1,5 @@
 #include "tests/support/test_support.h"
 
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -10,11 +9,7 @@ namespace intake::testing {
 std::filesystem::path SourceDir() { return INTAKE_SOURCE_DIR; }
 std::filesystem::path SharedDir() { return INTAKE_SHARED_DIR; }
 
-std::filesystem::path IntakeBinary() {
-  const char* env = std::getenv("INTAKE_BINARY");
-  if (env && *env) return env;
-  return std::filesystem::path(INTAKE_SOURCE_DIR) / "build" / "intake";
-}
+std::filesystem::path IntakeBinary() { return INTAKE_BINARY_PATH; }
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "intake-test-XXXXXX").string();
