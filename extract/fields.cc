@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <set>
 #include <string_view>
@@ -426,7 +428,6 @@ Ocr Recognize(OcrEngine& ocr, const GrayImage& crop, OcrMode mode, const std::st
 
 // The writing of a text or initials box on a white ground, cut to the
 // writing with a margin, ready for OCR; nullopt when the box is blank.
-std::string g_debug_key;  // DEBUG
 std::optional<GrayImage> WritingImage(const GrayImage& page, const GrayImage& blank, cv::Rect widget) {
   const cv::Rect area = WritingArea(blank, widget);
   const AddedInk added = InkAddedIn(page, blank, area);
@@ -453,14 +454,6 @@ std::optional<GrayImage> WritingImage(const GrayImage& page, const GrayImage& bl
                                      page.dpi_y > 0 ? page.dpi_y : kTemplateDpi);
   for (int y = 0; y < out.rows; ++y) {
     std::copy_n(out.ptr<std::uint8_t>(y), out.cols, &image.pixels[static_cast<std::size_t>(y) * out.cols]);
-  }
-  if (getenv("DUMP_CROPS")) {  // DEBUG
-    static int n = 0;
-    std::string name = std::string(getenv("DUMP_CROPS")) + "/crop" + std::to_string(n++) + "_" + g_debug_key + ".pgm";
-    FILE* f = fopen(name.c_str(), "wb");
-    fprintf(f, "P5 %d %d 255\n", out.cols, out.rows);
-    fwrite(image.pixels.data(), 1, image.pixels.size(), f);
-    fclose(f);
   }
   return image;
 }
@@ -520,11 +513,6 @@ std::optional<FieldReading> ReadText(const TemplateField& field, const GrayImage
   int agreeing = 0;
   for (int i = 0; i < 3; ++i) {
     if (i != best && !reads[i].text.empty() && values[i].value == values[best].value) ++agreeing;
-  }
-  if (getenv("EVIDENCE_LOG")) {  // DEBUG
-    FILE* f = fopen(getenv("EVIDENCE_LOG"), "a");
-    fprintf(f, "%s %.3f %d %d %d\n", field.key.c_str(), reads[best].confidence, (int)values[best].check, agreeing, best);
-    fclose(f);
   }
   reading.value = values[best].value;
   reading.confidence = TextConfidence({.ocr = reads[best].confidence,

@@ -51,7 +51,9 @@ const FormTemplate& Auth() {
 // English model wins on the word and the Spanish one is never asked).
 OcrEngine& Ocr() {
   static const std::unique_ptr<OcrEngine> engine = [] {
-    Result<std::unique_ptr<OcrEngine>> made = OcrEngine::Create(OcrOptions{.languages = "spa+eng"});
+    OcrOptions options;
+    options.languages = "spa+eng";
+    Result<std::unique_ptr<OcrEngine>> made = OcrEngine::Create(options);
     if (!made) throw std::runtime_error("OCR engine: " + made.error().message);
     return std::move(*made);
   }();
@@ -334,17 +336,20 @@ TEST(NormalizeValue, InitialsAreLettersAsWritten) {
 // ---- Confidence mapping -------------------------------------------------------
 
 TEST(Confidence, OcrScoreFormatAndAgreementMoveTextConfidenceTheRightWay) {
-  auto c = [](double ocr, FormatCheck format, bool strict, Agreement agreement) {
-    return TextConfidence({.ocr = ocr, .format = format, .strict_format = strict, .agreement = agreement});
+  // `agreeing` of 2 further readings gave the same value.
+  auto c = [](double ocr, FormatCheck format, bool strict, int agreeing) {
+    return TextConfidence(
+        {.ocr = ocr, .format = format, .strict_format = strict, .other_readings = 2, .agreeing = agreeing});
   };
-  EXPECT_LT(c(0.8, FormatCheck::kNone, false, Agreement::kNotRead), c(0.95, FormatCheck::kNone, false, Agreement::kNotRead));
-  EXPECT_LT(c(0.9, FormatCheck::kPassed, false, Agreement::kNotRead), c(0.9, FormatCheck::kPassed, true, Agreement::kNotRead));
-  EXPECT_LT(c(0.9, FormatCheck::kPassed, true, Agreement::kDisagree), c(0.9, FormatCheck::kPassed, true, Agreement::kAgree));
-  EXPECT_LT(c(0.9, FormatCheck::kRepaired, false, Agreement::kAgree), c(0.9, FormatCheck::kPassed, false, Agreement::kAgree));
-  EXPECT_LT(c(0.9, FormatCheck::kImplausible, true, Agreement::kAgree), c(0.9, FormatCheck::kPassed, true, Agreement::kAgree));
-  EXPECT_LT(c(0.99, FormatCheck::kFailed, true, Agreement::kAgree), 0.1);
-  EXPECT_LT(c(1.0, FormatCheck::kPassed, true, Agreement::kAgree), 1.0);
-  EXPECT_GT(c(0.0, FormatCheck::kNone, false, Agreement::kDisagree), 0.0);
+  EXPECT_LT(c(0.8, FormatCheck::kNone, false, 2), c(0.95, FormatCheck::kNone, false, 2));
+  EXPECT_LT(c(0.9, FormatCheck::kPassed, false, 2), c(0.9, FormatCheck::kPassed, true, 2));
+  EXPECT_LT(c(0.9, FormatCheck::kPassed, true, 0), c(0.9, FormatCheck::kPassed, true, 1));
+  EXPECT_LT(c(0.9, FormatCheck::kPassed, true, 1), c(0.9, FormatCheck::kPassed, true, 2));
+  EXPECT_LT(c(0.9, FormatCheck::kRepaired, false, 2), c(0.9, FormatCheck::kPassed, false, 2));
+  EXPECT_LT(c(0.9, FormatCheck::kImplausible, true, 2), c(0.9, FormatCheck::kPassed, true, 2));
+  EXPECT_LT(c(0.99, FormatCheck::kFailed, true, 2), 0.1);
+  EXPECT_LT(c(1.0, FormatCheck::kPassed, true, 2), 1.0);
+  EXPECT_GT(c(0.0, FormatCheck::kNone, false, 0), 0.0);
 }
 
 TEST(Confidence, MarkConfidenceGrowsWithDistanceFromThreshold) {
