@@ -4,6 +4,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <initializer_list>
 #include <set>
@@ -124,6 +125,25 @@ bool BusinessCalendar::IsBusinessDay(Date date) const {
     if (w == day) return false;
   }
   return !ClosedFor(date);
+}
+
+Date LocalToday() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  return Date{std::chrono::year(local.tm_year + 1900), std::chrono::month(local.tm_mon + 1),
+              std::chrono::day(local.tm_mday)};
+}
+
+int BusinessCalendar::BusinessDaysUntil(Date today, Date due) const {
+  using std::chrono::days;
+  using std::chrono::sys_days;
+  const int sign = sys_days(due) >= sys_days(today) ? 1 : -1;
+  const sys_days from = sign > 0 ? sys_days(today) : sys_days(due);
+  const sys_days to = sign > 0 ? sys_days(due) : sys_days(today);
+  int count = 0;
+  for (sys_days day = from + days(1); day <= to; day += days(1)) count += IsBusinessDay(Date(day));
+  return sign * count;
 }
 
 // Terminates: loading refuses a weekend of seven days, and holidays and

@@ -37,6 +37,8 @@ using Date = std::chrono::year_month_day;
 /// "YYYY-MM-DD" exactly, and a real date; otherwise nullopt.
 std::optional<Date> ParseDate(std::string_view text);
 std::string FormatDate(Date date);
+/// Today's date on this machine's clock, in its time zone (the hospital's).
+Date LocalToday();
 
 /// When a document was received: its date and, if the stamp has one, the
 /// time of day (minutes since midnight, as written in the stamp).
@@ -90,6 +92,9 @@ class BusinessCalendar {
   /// The n-th business day after `date` (before it when n < 0); `date`
   /// itself when n == 0. `date` need not be a business day.
   Date AddBusinessDays(Date date, int n) const;
+  /// Business days from `today` to `due`, counting `due` and not `today`:
+  /// 0 when due today, negative when overdue (the days left a clerk sees).
+  int BusinessDaysUntil(Date today, Date due) const;
   /// `date` if it is a business day, else the nearest business day before it.
   Date OnOrBeforeBusinessDay(Date date) const;
   /// Day 0 of a receipt (see the file comment).

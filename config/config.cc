@@ -2,6 +2,7 @@
 
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <toml++/toml.h>
 
@@ -82,6 +83,9 @@ struct Raw {
   };
   std::vector<Inbox> inboxes;
   bool inboxes_given = false;
+  double idle_minutes = 0, lockout_minutes = 0;
+  int max_failed_logins = 0;
+  std::string tls_cert, tls_key;
 };
 
 void ReadTable(const toml::table& t, Reader& r, Raw& raw) {
@@ -128,6 +132,14 @@ void ReadTable(const toml::table& t, Reader& r, Raw& raw) {
     r.Read(*o, "ocr.", "languages", raw.languages);
     r.Read(*o, "ocr.", "tessdata_dir", raw.tessdata_dir);
     r.ReportUnknown(*o, "ocr.");
+  }
+  if (const toml::table* v = section("review")) {
+    r.Read(*v, "review.", "idle_timeout_minutes", raw.idle_minutes);
+    r.Read(*v, "review.", "max_failed_logins", raw.max_failed_logins);
+    r.Read(*v, "review.", "lockout_minutes", raw.lockout_minutes);
+    r.Read(*v, "review.", "tls_cert", raw.tls_cert);
+    r.Read(*v, "review.", "tls_key", raw.tls_key);
+    r.ReportUnknown(*v, "review.");
   }
   r.Seen("inbox");
   if (const toml::node* node = t.get("inbox")) {
@@ -191,6 +203,21 @@ void Validate(const Raw& raw, Reader& r, Config& c, const fs::path& base) {
     r.Error("listen", "must be HOST:PORT, e.g. 127.0.0.1:8080");
   }
   c.listen = raw.listen;
+  Range(r, "review.idle_timeout_minutes", raw.idle_minutes, 1.0, 1440.0);
+  Range(r, "review.max_failed_logins", raw.max_failed_logins, 1, 100);
+  Range(r, "review.lockout_minutes", raw.lockout_minutes, 1.0, 1440.0);
+  c.review.idle_timeout = std::chrono::seconds(static_cast<int64_t>(raw.idle_minutes * 60));
+  c.review.max_failed_logins = raw.max_failed_logins;
+  c.review.lockout = std::chrono::seconds(static_cast<int64_t>(raw.lockout_minutes * 60));
+  if (raw.tls_cert.empty() != raw.tls_key.empty()) {
+    r.Error(raw.tls_cert.empty() ? "review.tls_cert" : "review.tls_key", "TLS needs both tls_cert and tls_key");
+  }
+  for (const auto& [key, file, out] : {std::tuple{"review.tls_cert", &raw.tls_cert, &c.review.tls_cert},
+                                       std::tuple{"review.tls_key", &raw.tls_key, &c.review.tls_key}}) {
+    if (file->empty()) continue;
+    *out = Under(base, *file);
+    if (!fs::is_regular_file(*out)) r.Error(key, "file does not exist: " + out->string());
+  }
 
   Range(r, "watch.rescan_seconds", raw.rescan, 0.1, 86400.0);
   Range(r, "watch.settle_seconds", raw.settle, 0.0, 3600.0);

@@ -35,6 +35,15 @@
 
 namespace intake {
 
+/// The reviewers' web app (review/review.h): sign-in limits.
+struct ReviewConfig {
+  std::chrono::seconds idle_timeout{15 * 60};  // a session unused this long is signed out
+  int max_failed_logins = 5;                  // failed sign-ins in a row that lock the account
+  std::chrono::seconds lockout{15 * 60};       // how long it stays locked
+  std::filesystem::path tls_cert;              // PEM certificate chain; empty (with tls_key): plain HTTP
+  std::filesystem::path tls_key;               // PEM private key
+};
+
 struct Config {
   std::filesystem::path data_dir;     // holds the store, the archive and (by default) the inboxes
   std::filesystem::path store_path;   // SQLite ledger
@@ -44,6 +53,7 @@ struct Config {
   double min_field_confidence = 0.9;  // fields below this are shown to a reviewer
   std::string log_level = "info";
   std::string listen = "127.0.0.1:8080";  // review UI and /metrics (used by later stages)
+  ReviewConfig review;
   std::vector<InboxConfig> inboxes;
   WatchOptions watch;
   std::chrono::milliseconds once_wait{60'000};  // `run --once`: longest wait for files still incomplete

@@ -97,6 +97,11 @@ struct FaxTiffOptions {
 /// dpi_x / dpi_y as its resolution; LZW, JPEG and None write 8-bit gray.
 Result<std::vector<std::uint8_t>> EncodeTiff(const std::vector<GrayImage>& pages, const FaxTiffOptions& options);
 
+// ---- Writing PNG (the review app) -----------------------------------------
+
+/// The page as an 8-bit grayscale PNG.
+Result<std::vector<std::uint8_t>> EncodePng(const GrayImage& image);
+
 // ---- Writing PDFs (the corpus generator) ---------------------------------
 
 /// PDF content-stream operators drawn over page `page` (1-based) of a PDF,

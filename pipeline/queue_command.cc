@@ -34,14 +34,6 @@ std::string Listed(const std::array<std::string_view, N>& names) {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
-Date LocalToday() {
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  return Date{std::chrono::year(local.tm_year + 1900), std::chrono::month(local.tm_mon + 1),
-              std::chrono::day(local.tm_mday)};
-}
-
 std::unique_ptr<Store> OpenLedger(const fs::path& store_path, std::ostream& err) {
   if (!fs::exists(store_path)) {
     err << "no ledger at " << store_path.string() << ": nothing has been taken yet\n";
@@ -89,7 +81,7 @@ int List(Store& store, const QueueArgs& args, std::ostream& out, std::ostream& e
   for (const WorkItem& item : *items) {
     std::string days_left = "-";
     if (const std::optional<Date> due = item.due_target ? ParseDate(*item.due_target) : std::nullopt) {
-      days_left = std::to_string(BusinessDaysLeft(*calendar, today, *due));
+      days_left = std::to_string(calendar->BusinessDaysUntil(today, *due));
     }
     rows.push_back({std::to_string(item.id), item.queue, std::string(ToString(item.state)), item.form,
                     item.due_target.value_or("-"), days_left, item.due_statutory.value_or("-"),
@@ -210,17 +202,6 @@ std::string LoginName() {
   if (const char* user = std::getenv("USER"); user && *user) return user;
   if (const passwd* entry = ::getpwuid(::getuid()); entry && entry->pw_name) return entry->pw_name;
   return fmt::format("uid {}", ::getuid());
-}
-
-int BusinessDaysLeft(const BusinessCalendar& calendar, Date today, Date due) {
-  using std::chrono::days;
-  using std::chrono::sys_days;
-  const int sign = sys_days(due) >= sys_days(today) ? 1 : -1;
-  const sys_days from = sign > 0 ? sys_days(today) : sys_days(due);
-  const sys_days to = sign > 0 ? sys_days(due) : sys_days(today);
-  int count = 0;
-  for (sys_days day = from + days(1); day <= to; day += days(1)) count += calendar.IsBusinessDay(Date(day));
-  return sign * count;
 }
 
 std::string CsvField(std::string_view text) {

@@ -57,10 +57,6 @@ int QueueCommand(std::string_view command, const QueueArgs& args, const std::fil
 /// the account name of the process's user.
 std::string LoginName();
 
-/// Business days from `today` to `due`: 0 when due today, 1 when due the
-/// next business day, negative when overdue (-1: due the business day before).
-int BusinessDaysLeft(const BusinessCalendar& calendar, Date today, Date due);
-
 enum class ExportFormat { kJsonl, kCsv };
 
 /// One line per row: ToJson(ExportRow) as JSON, or RFC 4180 CSV (CRLF line

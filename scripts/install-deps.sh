@@ -23,6 +23,12 @@ packages=(
   fonts-sjfonts fonts-comic-neue fonts-dancingscript fonts-cabinsketch fonts-klee
 )
 
+# The review app's browser test (tests/review_test.cc): the system's Chromium,
+# and Node with npm for playwright-core. A Node from elsewhere that brings its
+# own npm is kept (Debian's npm package would conflict with it).
+packages+=(chromium)
+command -v npm > /dev/null || packages+=(nodejs npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,3 +40,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 echo "install-deps: all ${#packages[@]} packages present"
+
+# playwright-core (the driver only: the browser is Debian's /usr/bin/chromium,
+# nothing is downloaded) at the version in tests/browser/package-lock.json.
+browser_tests="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/browser" && pwd)"
+if [ ! -d "$browser_tests/node_modules/playwright-core" ]; then
+  (cd "$browser_tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+echo "install-deps: playwright-core present in tests/browser"

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
@@ -40,6 +41,18 @@ std::optional<std::string> OptionalText(const SQLite::Column& column);
 // Puts a just-stored request's work on the queues (see store.h, "Work
 // queues"), inside the caller's transaction. Defined in work_queue.cc.
 void AddWorkFor(SQLite::Database& db, std::int64_t file_id, const Request& request, const std::string& at);
+
+// The pieces of the review state machine that store/review.cc (corrections,
+// reclassification, reopening) runs inside its own transactions. Defined in
+// work_queue.cc; see store.h for what each step means.
+Result<std::vector<WorkItem>> Approve(SQLite::Database& db, const std::string& document_id, const Approval& approval);
+void Audit(SQLite::Database& db, const std::string& at, std::string_view actor, std::string_view action,
+           const std::string& document_id, std::optional<std::int64_t> item_id, std::string_view field,
+           const std::optional<std::string>& before, const std::optional<std::string>& after);
+std::optional<WorkItem> LoadWorkItem(SQLite::Database& db, std::int64_t id);
+std::optional<WorkItem> ReviewItemOf(SQLite::Database& db, const std::string& document_id);
+// The request's review item when it is still open (new or in progress).
+Result<WorkItem> OpenReview(SQLite::Database& db, const std::string& document_id, std::string_view action);
 
 }  // namespace ledger
 

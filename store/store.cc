@@ -198,6 +198,48 @@ constexpr Migration kMigrations[] = {
       INSERT INTO audit (at, actor, action, document_id, work_item_id, field, "before", "after")
         SELECT created_at, 'intake', 'create', document_id, id, 'state', NULL, 'new' FROM work_items ORDER BY id;
     )sql"},
+    {3, R"sql(
+      -- Reviewers (store.h, "Reviewers"): accounts, sign-in sessions and the
+      -- corrections they make.
+      CREATE TABLE users (
+        name          TEXT    PRIMARY KEY CHECK (name <> ''),
+        role          TEXT    NOT NULL CHECK (role IN ('reviewer', 'supervisor')),
+        password_hash TEXT    NOT NULL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until  TEXT,
+        created_at    TEXT    NOT NULL,
+        updated_at    TEXT    NOT NULL
+      );
+      -- A session is known by the hash of its token only: a copy of the
+      -- database does not let anyone sign in.
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_name  TEXT NOT NULL REFERENCES users (name),
+        created_at TEXT NOT NULL,
+        last_seen  TEXT NOT NULL
+      );
+      -- The pipeline's own reading, kept when a reviewer changes a request.
+      ALTER TABLE requests ADD COLUMN original_json TEXT;
+      -- Released items taken back when a supervisor reopens a review; they
+      -- stay (the audit trail points at them) but no longer count as the
+      -- document's item on their queue.
+      ALTER TABLE work_items ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;
+      DROP INDEX work_items_by_document;
+      CREATE UNIQUE INDEX work_items_by_document ON work_items (document_id, queue) WHERE withdrawn = 0;
+      -- One row per field of each approved review, changed or not, to measure the engine.
+      CREATE TABLE corrections (
+        id          INTEGER PRIMARY KEY,
+        document_id TEXT    NOT NULL REFERENCES requests (document_id),
+        field       TEXT    NOT NULL,
+        "before"    TEXT,
+        "after"     TEXT,
+        confidence  REAL,
+        changed     INTEGER NOT NULL CHECK (changed IN (0, 1)),
+        actor       TEXT    NOT NULL,
+        at          TEXT    NOT NULL
+      );
+      CREATE INDEX corrections_by_field ON corrections (field);
+    )sql"},
 };
 
 constexpr char kFileColumns[] =
@@ -561,6 +603,33 @@ Result<StatusReport> Store::Status() {
         db, fmt::format("SELECT {} FROM files WHERE state = 'quarantined' ORDER BY id", kFileColumns));
     while (quarantined.executeStep()) report.quarantine.push_back(RecordFromRow(quarantined));
     return report;
+  });
+}
+
+Result<LedgerCounts> Store::Counts() {
+  return impl_->Read("count the ledger", [&](SQLite::Database& db) -> Result<LedgerCounts> {
+    LedgerCounts counts;
+    SQLite::Statement files(db, "SELECT inbox, state, count(*) FROM files GROUP BY inbox, state ORDER BY inbox, state");
+    while (files.executeStep()) {
+      const auto state = FileStateFromString(files.getColumn(1).getString());
+      if (state) counts.files.push_back({files.getColumn(0).getString(), *state, files.getColumn(2).getInt64()});
+    }
+    SQLite::Statement documents(db,
+                                "SELECT json_extract(json, '$.form'), json_extract(json, '$.status'), count(*) "
+                                "FROM requests GROUP BY 1, 2 ORDER BY 1, 2");
+    while (documents.executeStep()) {
+      counts.documents.push_back(
+          {documents.getColumn(0).getString(), documents.getColumn(1).getString(), documents.getColumn(2).getInt64()});
+    }
+    SQLite::Statement queues(db,
+                             "SELECT queue, count(*), min(due_target) FROM work_items "
+                             "WHERE state IN ('new', 'in_progress') GROUP BY queue ORDER BY queue");
+    while (queues.executeStep()) {
+      LedgerCounts::Queue queue{queues.getColumn(0).getString(), queues.getColumn(1).getInt64(), std::nullopt};
+      if (!queues.getColumn(2).isNull()) queue.oldest_due = queues.getColumn(2).getString();
+      counts.queues.push_back(std::move(queue));
+    }
+    return counts;
   });
 }
 

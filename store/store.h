@@ -31,8 +31,10 @@
 //   (*store)->CompleteWorkItem(item->id, "jdoe");
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -187,6 +189,70 @@ struct ExportRow {
 /// then each field as "field.<key>": <value> (string, bool or list).
 nlohmann::ordered_json ToJson(const ExportRow& row);
 
+// ------------------------------------------------------------- Reviewers
+//
+// The review web app's records (review/review.h): reviewer accounts,
+// sign-in sessions, who viewed which document, and the values reviewers
+// corrected. Passwords and session tokens are hashed by the caller; the
+// store never sees either in clear. A view is an audit row (action "view");
+// a correction is an audit row (action "correct", field "field.<key>") and a
+// row in table corrections. Times are ISO 8601 UTC, as above.
+
+enum class Role { kReviewer, kSupervisor };
+
+std::string_view ToString(Role role);
+std::optional<Role> RoleFromString(std::string_view text);
+
+struct User {
+  std::string name;
+  Role role = Role::kReviewer;
+  std::string password_hash;  // crypto_pwhash_str output (Argon2id)
+  int failed_logins = 0;      // since the last good sign-in
+  std::optional<std::string> locked_until;
+};
+
+struct LoginSession {
+  std::string user;
+  Role role = Role::kReviewer;
+  std::string created_at;
+  std::string last_seen;
+};
+
+/// A field value as a reviewer leaves it: the new value, or nullopt to
+/// clear the field (a blank field is left out of the request).
+using FieldEdits = std::map<std::string, std::optional<nlohmann::json>>;
+
+/// How often reviewers changed one field's value (table corrections).
+struct CorrectionStats {
+  std::string field;
+  std::int64_t reviewed = 0;                 // approved reviews that showed this field
+  std::int64_t changed = 0;                  // ... where the reviewer changed it
+  std::int64_t high_confidence = 0;          // ... read at or above the threshold
+  std::int64_t high_confidence_changed = 0;  // ... and still changed: the harmful errors
+};
+
+/// Totals for the metrics endpoint: counts only, no patient data.
+struct LedgerCounts {
+  struct Files {
+    std::string inbox;
+    FileState state = FileState::kReceived;
+    std::int64_t count = 0;
+  };
+  struct Documents {
+    std::string form;
+    std::string status;
+    std::int64_t count = 0;
+  };
+  struct Queue {
+    std::string queue;
+    std::int64_t open = 0;                  // items new or in progress
+    std::optional<std::string> oldest_due;  // earliest target date among them
+  };
+  std::vector<Files> files;
+  std::vector<Documents> documents;
+  std::vector<Queue> queues;
+};
+
 class Store {
  public:
   /// Opens (creating it and its folder if needed) and migrates the ledger.
@@ -228,6 +294,9 @@ class Store {
   /// The file's requests as stored, in the order given to CompleteProcessed.
   Result<std::vector<Request>> RequestsOf(std::int64_t file_id);
   Result<StatusReport> Status();
+  /// Files per inbox and state, documents per form and status, open work
+  /// items per queue with the oldest target date.
+  Result<LedgerCounts> Counts();
 
   /// The stored request with this document id, if any.
   Result<std::optional<Request>> GetRequest(const std::string& document_id);
@@ -265,6 +334,48 @@ class Store {
   Result<std::vector<ExportRow>> Export(const std::optional<std::string>& queue);
   /// The audit rows of one request, oldest first.
   Result<std::vector<AuditEntry>> AuditOf(const std::string& document_id);
+
+  // -- Reviewers (see above).
+
+  /// A new account; refused when the name is taken.
+  Result<void> AddUser(const std::string& name, Role role, const std::string& password_hash);
+  Result<std::optional<User>> GetUser(const std::string& name);
+  /// Counts a failed sign-in; at `max_failures` in a row the account is
+  /// locked for `lock_for`. Returns whether it is locked now.
+  Result<bool> RecordFailedLogin(const std::string& name, int max_failures, std::chrono::seconds lock_for);
+  /// A good sign-in: clears the failure count and any lock.
+  Result<void> RecordGoodLogin(const std::string& name);
+  Result<void> CreateSession(const std::string& token_hash, const std::string& user);
+  /// The session, its idle clock restarted; nullopt (and the session ended)
+  /// when unknown or idle longer than `idle_timeout`.
+  Result<std::optional<LoginSession>> TouchSession(const std::string& token_hash, std::chrono::seconds idle_timeout);
+  Result<void> EndSession(const std::string& token_hash);
+
+  /// Records that `actor` saw `what` ("document", "page 2") of the document.
+  Result<void> RecordView(const std::string& document_id, const std::string& actor, const std::string& what);
+
+  /// ApproveReview, with the reviewer's values applied first in the same
+  /// transaction: each edit that differs becomes the request's value
+  /// (confidence 1), the pipeline's reading is kept (OriginalRequest), and
+  /// every field of the request gets a row in corrections, changed or not.
+  Result<std::vector<WorkItem>> ApproveCorrected(const std::string& document_id, const Approval& approval,
+                                                 const FieldEdits& edits);
+  /// The pipeline's own reading of a request a reviewer changed; nullopt when unchanged.
+  Result<std::optional<Request>> OriginalRequest(const std::string& document_id);
+
+  /// Another form, or not a form ("OTHER"), for a document still in
+  /// review: the request's form (its form_code cleared when the form
+  /// changes) and destination queues are replaced; it stays in review.
+  Result<void> Reclassify(const std::string& document_id, const std::string& actor, const std::string& form,
+                          const std::vector<std::string>& queues);
+  /// Puts a closed review (approved or deficient) back on the review queue.
+  /// Items it released are withdrawn (closed, reason "withdrawn: reopened
+  /// for review"); refused once work on any of them has started.
+  Result<WorkItem> ReopenReview(const std::string& document_id, const std::string& actor);
+
+  /// Per field, how often reviewers changed it; `high_confidence` is the
+  /// reading's confidence from which a change counts as high-confidence.
+  Result<std::vector<CorrectionStats>> Corrections(double high_confidence);
 
  private:
   struct Impl;

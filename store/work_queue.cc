@@ -244,6 +244,71 @@ void AddWorkFor(SQLite::Database& db, std::int64_t file_id, const Request& reque
   }
 }
 
+Result<std::vector<WorkItem>> Approve(SQLite::Database& db, const std::string& document_id, const Approval& approval) {
+  constexpr std::string_view kAction = "approve the document";
+  Result<WorkItem> review = OpenReviewItem(db, document_id, kAction);
+  if (!review) return tl::unexpected(review.error());
+  const Request request = *LoadRequest(db, document_id);
+
+  const std::vector<std::string> own = Destinations(request.queues);
+  std::vector<std::string> chosen = own;
+  if (!approval.queues.empty()) {
+    chosen.clear();
+    for (const std::string& queue : approval.queues) {
+      if (queue == kReview || Blank(queue)) {
+        return StoreFail(kAction, "review is not a destination: choose the queue to release the document to");
+      }
+      if (std::find(chosen.begin(), chosen.end(), queue) == chosen.end()) chosen.push_back(queue);
+    }
+  }
+  if (chosen.empty()) {
+    return StoreFail(kAction, fmt::format("document {} (form {}) has no destination queue: choose the queue to "
+                                          "release it to",
+                                          document_id, request.form));
+  }
+
+  const std::string now = NowUtc();
+  SQLite::Statement close(db,
+                          "UPDATE work_items SET state = 'done', closed_by = ?, closed_at = ?, updated_at = ? "
+                          "WHERE id = ?");
+  close.bind(1, approval.actor);
+  close.bind(2, now);
+  close.bind(3, now);
+  close.bind(4, review->id);
+  close.exec();
+  AddAudit(db, now, approval.actor, "approve", document_id, review->id, "state", StateText(review->state),
+           StateText(WorkState::kDone));
+  if (chosen != own) {
+    AddAudit(db, now, approval.actor, "approve", document_id, review->id, "queues", nlohmann::json(own).dump(),
+             nlohmann::json(chosen).dump());
+  }
+
+  const Due due = approval.due.value_or(request.due);
+  std::vector<WorkItem> released;
+  for (const std::string& queue : chosen) {
+    const std::int64_t id =
+        InsertItem(db, document_id, review->file_id, queue, request.form, due, approval.actor, "release", now);
+    released.push_back(*LoadItem(db, id));
+  }
+  return released;
+}
+
+std::optional<WorkItem> LoadWorkItem(SQLite::Database& db, std::int64_t id) { return LoadItem(db, id); }
+
+std::optional<WorkItem> ReviewItemOf(SQLite::Database& db, const std::string& document_id) {
+  return LoadReviewItem(db, document_id);
+}
+
+Result<WorkItem> OpenReview(SQLite::Database& db, const std::string& document_id, std::string_view action) {
+  return OpenReviewItem(db, document_id, action);
+}
+
+void Audit(SQLite::Database& db, const std::string& at, std::string_view actor, std::string_view action,
+           const std::string& document_id, std::optional<std::int64_t> item_id, std::string_view field,
+           const std::optional<std::string>& before, const std::optional<std::string>& after) {
+  AddAudit(db, at, actor, action, document_id, item_id, field, before, after);
+}
+
 }  // namespace ledger
 
 std::string_view ToString(WorkState state) {
@@ -400,53 +465,7 @@ Result<WorkItem> Store::MarkDeficient(std::int64_t id, const std::string& actor,
 Result<std::vector<WorkItem>> Store::ApproveReview(const std::string& document_id, const Approval& approval) {
   constexpr std::string_view kAction = "approve the document";
   if (auto ok = CheckActor(approval.actor, kAction); !ok) return tl::unexpected(ok.error());
-  return impl_->Write(kAction, [&](SQLite::Database& db) -> Result<std::vector<WorkItem>> {
-    Result<WorkItem> review = OpenReviewItem(db, document_id, kAction);
-    if (!review) return tl::unexpected(review.error());
-    const Request request = *LoadRequest(db, document_id);
-
-    const std::vector<std::string> own = Destinations(request.queues);
-    std::vector<std::string> chosen = own;
-    if (!approval.queues.empty()) {
-      chosen.clear();
-      for (const std::string& queue : approval.queues) {
-        if (queue == kReview || Blank(queue)) {
-          return StoreFail(kAction, "review is not a destination: choose the queue to release the document to");
-        }
-        if (std::find(chosen.begin(), chosen.end(), queue) == chosen.end()) chosen.push_back(queue);
-      }
-    }
-    if (chosen.empty()) {
-      return StoreFail(kAction, fmt::format("document {} (form {}) has no destination queue: choose the queue to "
-                                            "release it to",
-                                            document_id, request.form));
-    }
-
-    const std::string now = NowUtc();
-    SQLite::Statement close(db,
-                            "UPDATE work_items SET state = 'done', closed_by = ?, closed_at = ?, updated_at = ? "
-                            "WHERE id = ?");
-    close.bind(1, approval.actor);
-    close.bind(2, now);
-    close.bind(3, now);
-    close.bind(4, review->id);
-    close.exec();
-    AddAudit(db, now, approval.actor, "approve", document_id, review->id, "state", StateText(review->state),
-             StateText(WorkState::kDone));
-    if (chosen != own) {
-      AddAudit(db, now, approval.actor, "approve", document_id, review->id, "queues", nlohmann::json(own).dump(),
-               nlohmann::json(chosen).dump());
-    }
-
-    const Due due = approval.due.value_or(request.due);
-    std::vector<WorkItem> released;
-    for (const std::string& queue : chosen) {
-      const std::int64_t id =
-          InsertItem(db, document_id, review->file_id, queue, request.form, due, approval.actor, "release", now);
-      released.push_back(*LoadItem(db, id));
-    }
-    return released;
-  });
+  return impl_->Write(kAction, [&](SQLite::Database& db) { return ledger::Approve(db, document_id, approval); });
 }
 
 Result<WorkItem> Store::MarkReviewDeficient(const std::string& document_id, const std::string& actor,

@@ -124,6 +124,16 @@ TEST(CalendarTest, ClosedWeekdaysOf2027AreExactlyTheDomainRulesList) {
                                    "2027-11-25", "2027-12-24", "2027-12-31"}));
 }
 
+TEST(CalendarTest, BusinessDaysUntilADueDateSkipsClosedDaysAndGoesNegativeWhenOverdue) {
+  EXPECT_EQ(Shipped().BusinessDaysUntil(D("2026-12-24"), D("2026-12-24")), 0);
+  EXPECT_EQ(Shipped().BusinessDaysUntil(D("2026-12-24"), D("2026-12-28")), 1) << "Christmas, then a weekend";
+  EXPECT_EQ(Shipped().BusinessDaysUntil(D("2026-12-28"), D("2026-12-24")), -1);
+  EXPECT_EQ(Shipped().BusinessDaysUntil(D("2026-11-25"), D("2026-11-30")), 2) << "Thanksgiving is closed";
+  EXPECT_EQ(Shipped().BusinessDaysUntil(D("2026-11-23"), D("2026-12-14")), 14) << "three weeks less Thanksgiving";
+  // The observed Independence Day (Friday 2026-07-03) and the weekend.
+  EXPECT_EQ(Shipped().BusinessDaysUntil(D("2026-07-02"), D("2026-07-07")), 2);
+}
+
 TEST(CalendarTest, WorkedExamplesOfFifteenBusinessDaysFromDomainRules) {
   EXPECT_EQ(FormatDate(Shipped().AddBusinessDays(D("2026-06-08"), 15)), "2026-07-01");
   EXPECT_EQ(FormatDate(Shipped().AddBusinessDays(D("2027-06-07"), 15)), "2027-06-30");

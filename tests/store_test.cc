@@ -128,11 +128,11 @@ TEST(StoreTest, OpenCreatesEverySchemaVersionInWalWithOwnerOnlyFilesWhateverTheU
   EXPECT_EQ(raw.execAndGet("PRAGMA journal_mode").getString(), "wal");
   EXPECT_EQ(raw.execAndGet("SELECT group_concat(version) FROM (SELECT version FROM schema_version ORDER BY version)")
                 .getString(),
-            "1,2");
+            "1,2,3");
   EXPECT_EQ(raw.execAndGet("SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
                            "ORDER BY name)")
                 .getString(),
-            "audit,file_events,files,requests,schema_version,work_items");
+            "audit,corrections,file_events,files,requests,schema_version,sessions,users,work_items");
   EXPECT_EQ(raw.execAndGet("SELECT \"unique\" FROM pragma_index_list('files') WHERE name = 'files_by_source'")
                 .getInt(),
             1);
@@ -160,7 +160,7 @@ TEST(StoreTest, ReopenKeepsRecordsAndAppliesMigrationsOnce) {
   const auto record = Must(reopened->Get(id));
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->arrival.source_name, "fax000001.tif");
-  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM schema_version"), 2);
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM schema_version"), 3);
 }
 
 TEST(StoreTest, OpenOfAFileThatIsNotADatabaseIsStoreErrorWithoutItsContent) {
