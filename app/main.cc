@@ -19,6 +19,7 @@
 #include "pipeline/queue_command.h"
 #include "pipeline/recipe.h"
 #include "pipeline/service.h"
+#include "review/commands.h"
 #include "store/store.h"
 #include "templates/forms_command.h"
 
@@ -127,19 +128,28 @@ int BenchPrepareCommand(const Config& config, const std::vector<std::string>& pa
   return 0;
 }
 
-int BenchRunCommand(const Config& config, const std::string& dir, int threads, const std::string& json_path) {
+int BenchCommand(const Config& config, const std::string& dir, const BenchRunOptions& run, const fs::path& out,
+                 bool keep_requests) {
   Result<FormsKnowledge> knowledge = LoadFormsKnowledge({DefaultFormsDir(), config.data_dir / "forms"});
   if (!knowledge) {
     std::cerr << "cannot load the forms: " << knowledge.error().message << "\n";
     return 1;
   }
-  Result<BenchRunReport> report = BenchRun(dir, threads, OptionsOf(config), *knowledge, config.ocr);
+  Result<BenchRunReport> report = BenchRun(dir, run, OptionsOf(config), *knowledge, config.ocr);
   if (!report) {
     std::cerr << report.error().message << "\n";
     return 1;
   }
   std::cout << FormatBenchRun(*report);
-  if (!json_path.empty()) std::ofstream(json_path) << BenchRunJson(*report).dump(2) << "\n";
+  std::error_code error;
+  fs::create_directories(out, error);
+  std::ofstream(out / "bench.json") << BenchRunJson(*report).dump(2) << "\n";
+  std::ofstream(out / "bench.svg") << BenchSvg(*report);
+  if (keep_requests) {
+    std::ofstream requests(out / "requests.jsonl");
+    for (const Request& request : report->requests) requests << ToJson(request).dump() << "\n";
+  }
+  std::cout << "figures: " << (out / "bench.json").string() << ", charts: " << (out / "bench.svg").string() << "\n";
   return 0;
 }
 
@@ -162,6 +172,20 @@ int main(int argc, char** argv) {
   bool once = false;
   CLI::App* run = app.add_subcommand("run", "run the service: watch the inboxes and process what arrives");
   run->add_flag("--once", once, "take everything present in the inboxes, finish it, and exit");
+  std::string listen;
+  run->add_option("--listen", listen, "HOST:PORT of the review web app (overrides `listen`)");
+
+  std::string user_name, user_role = "reviewer", audit_document;
+  CLI::App* users = app.add_subcommand("users", "reviewer accounts of the review web app");
+  users->require_subcommand(1);
+  CLI::App* users_add = users->add_subcommand("add", "add an account; the password is read from standard input");
+  users_add->add_option("name", user_name, "the user name (one word)")->required();
+  users_add->add_option("--role", user_role, "reviewer or supervisor")->check(CLI::IsMember({"reviewer", "supervisor"}));
+  CLI::App* audit = app.add_subcommand("audit", "every view and change of one document: who, when, before, after");
+  audit->add_option("--document", audit_document, "document id")->required();
+  CLI::App* report = app.add_subcommand("report", "reports on the reviewers' work");
+  report->require_subcommand(1);
+  CLI::App* report_corrections = report->add_subcommand("corrections", "per field, how often reviewers changed it");
 
   bool json = false;
   CLI::App* status = app.add_subcommand("status", "counts of files per state and the quarantine list");
@@ -174,8 +198,22 @@ int main(int argc, char** argv) {
   process->add_option("--fax-line", fax_line, "fax line the files came in on (records, imaging, verbal)");
   process->add_option("files", files, "files to read")->required()->check(CLI::ExistingFile);
 
-  CLI::App* bench = app.add_subcommand("bench", "measure throughput and memory");
-  bench->require_subcommand(1);
+  // `intake bench DIR` scores and times the whole pipeline over a corpus;
+  // `intake bench prepare PATH...` times decoding and page preparation alone.
+  CLI::App* bench = app.add_subcommand("bench", "the whole pipeline over a corpus folder: SPEC section 9 scores, "
+                                                "throughput, latency, memory, and Tesseract's full-page OCR for reference");
+  bench->require_subcommand(0, 1);
+  BenchRunOptions bench_options;
+  bench_options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::string corpus_dir, bench_out = "bench-report";
+  bool bench_requests = false;
+  bench->add_option("dir", corpus_dir, "folder written by `intake corpus` (inbox/ and truth.jsonl)")
+      ->check(CLI::ExistingDirectory);
+  bench->add_option("--threads", bench_options.threads, "worker threads");
+  bench->add_option("--reference-pages", bench_options.reference_pages,
+                    "fax pages to read with Tesseract's full-page OCR for the speed reference (0: none)");
+  bench->add_option("--out", bench_out, "folder for bench.json and bench.svg");
+  bench->add_flag("--requests", bench_requests, "also write every request made to requests.jsonl there");
   std::vector<int> threads = {1, static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
   std::vector<std::string> bench_paths;
   std::string bench_json;
@@ -183,14 +221,6 @@ int main(int argc, char** argv) {
   bench_prepare->add_option("--threads", threads, "thread counts to run, e.g. 1,2")->delimiter(',');
   bench_prepare->add_option("--json", bench_json, "also write the figures as JSON to this file");
   bench_prepare->add_option("paths", bench_paths, "files or folders (TIFF, PDF, PNG, JPEG)")->required();
-  int run_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::string corpus_dir;
-  CLI::App* bench_run = bench->add_subcommand("run", "the whole pipeline over a corpus folder, scored (SPEC section 9)");
-  bench_run->add_option("--threads", run_threads, "worker threads");
-  bench_run->add_option("--json", bench_json, "also write the figures as JSON to this file");
-  bench_run->add_option("dir", corpus_dir, "folder written by `intake corpus` (inbox/ and truth.jsonl)")
-      ->required()
-      ->check(CLI::ExistingDirectory);
 
   bool defaults = false;
   CLI::App* config_cmd = app.add_subcommand("config", "check the configuration, or print the documented defaults");
@@ -263,7 +293,18 @@ int main(int argc, char** argv) {
                 << config->data_dir.string() << "\n";
       return 0;
     }
-    if (run->parsed()) return Service(*config).Run(once ? RunMode::kOnce : RunMode::kForever);
+    if (run->parsed()) {
+      if (!listen.empty()) config->listen = listen;
+      return Service(*config).Run(once ? RunMode::kOnce : RunMode::kForever);
+    }
+    if (users_add->parsed()) {
+      return UsersAddCommand(config->store_path, user_name, user_role, std::cin, isatty(STDIN_FILENO), std::cout,
+                             std::cerr);
+    }
+    if (audit->parsed()) return AuditCommand(config->store_path, audit_document, std::cout, std::cerr);
+    if (report_corrections->parsed()) {
+      return CorrectionsReportCommand(config->store_path, config->min_field_confidence, std::cout, std::cerr);
+    }
     if (status->parsed()) return Status(*config, json);
     if (process->parsed()) return Process(*config, channel, fax_line, files);
     for (CLI::App* group : {queue, review}) {
@@ -273,7 +314,13 @@ int main(int argc, char** argv) {
       }
     }
     if (bench_prepare->parsed()) return BenchPrepareCommand(*config, bench_paths, threads, bench_json);
-    if (bench_run->parsed()) return BenchRunCommand(*config, corpus_dir, run_threads, bench_json);
+    if (bench->parsed()) {
+      if (corpus_dir.empty()) {
+        std::cerr << "intake bench: give the corpus folder (intake bench DIR) or a subcommand\n";
+        return 2;
+      }
+      return BenchCommand(*config, corpus_dir, bench_options, bench_out, bench_requests);
+    }
     if (corpus->parsed()) {
       corpus_options.out = corpus_out;
       corpus_options.progress = isatty(STDERR_FILENO);

@@ -5,12 +5,14 @@
 // second page 1 starts the next. A page that is not a form goes with the form
 // before it (an ID copy, a letter behind the form) or, when no form is open,
 // waits for the next one (a cover sheet); pages that never meet a form become
-// one OTHER document. A separator sheet closes whatever is open.
+// one OTHER document. A separator sheet closes whatever is open. In a
+// mailroom scan batch (OtherPages::kStandAlone) pages that are no form are
+// never attached: the mailroom stacks unrelated mail in one batch.
 #include "classifiers/identify.h"
 
 namespace intake {
 
-std::vector<LogicalDocument> AssembleDocuments(const std::vector<PageIdentity>& ids) {
+std::vector<LogicalDocument> AssembleDocuments(const std::vector<PageIdentity>& ids, OtherPages other) {
   std::vector<LogicalDocument> docs;
   std::optional<std::size_t> open;  // index in docs of the form document pages may still join
   std::vector<int> waiting;         // non-form pages seen while no form was open
@@ -32,9 +34,10 @@ std::vector<LogicalDocument> AssembleDocuments(const std::vector<PageIdentity>& 
       continue;
     }
     if (!id.form || id.page < 1 || id.page > static_cast<int>(id.form->pages.size())) {
-      if (open) {
+      if (open && other == OtherPages::kSupporting) {
         docs[*open].supporting_pages.push_back(file_page);
       } else {
+        open.reset();
         waiting.push_back(file_page);
       }
       continue;
@@ -44,8 +47,12 @@ std::vector<LogicalDocument> AssembleDocuments(const std::vector<PageIdentity>& 
       LogicalDocument doc;
       doc.form = id.form;
       doc.form_pages.assign(id.form->pages.size(), std::nullopt);
-      doc.supporting_pages = std::move(waiting);
-      waiting.clear();
+      if (other == OtherPages::kStandAlone) {
+        flush_waiting();
+      } else {
+        doc.supporting_pages = std::move(waiting);
+        waiting.clear();
+      }
       docs.push_back(std::move(doc));
       open = docs.size() - 1;
     }

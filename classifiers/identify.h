@@ -21,6 +21,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -66,12 +67,32 @@ struct LogicalDocument {
   std::vector<int> supporting_pages;   // cover sheets, ID copies, letters that came with it
 };
 
+/// How pages that are no form are grouped.
+enum class OtherPages {
+  kSupporting,  // fax, e-mail: a cover sheet or an ID copy belongs with the form it came with
+  kStandAlone,  // mailroom scan batch: a letter between forms is a document of its own
+};
+
 /// Groups a file's pages (identities in file order, file page i+1 = ids[i]).
 /// Pages of one template join one document in template order until a page
-/// whose slot is taken starts the next; a page that is no form goes with the
-/// form before it, or with the next one when none is open (a cover sheet); a
-/// separator closes the open document and belongs to none; pages that never
-/// meet a form make one OTHER document.
-std::vector<LogicalDocument> AssembleDocuments(const std::vector<PageIdentity>& ids);
+/// whose slot is taken starts the next; a separator closes the open document
+/// and belongs to none. With kSupporting a page that is no form goes with the
+/// form before it, or with the next one when none is open (a cover sheet),
+/// and pages that never meet a form make one OTHER document. With
+/// kStandAlone a run of pages that are no form is one OTHER document, and it
+/// closes the form before it.
+std::vector<LogicalDocument> AssembleDocuments(const std::vector<PageIdentity>& ids,
+                                               OtherPages other = OtherPages::kSupporting);
+
+/// "en" or "es" for prose (a letter, a cover sheet, an e-mail body), from
+/// the share of each language's common short words; nullopt when the text
+/// has too few of them to tell.
+std::optional<std::string> LanguageOfText(std::string_view text);
+
+/// LanguageOfText of what OCR reads in a band through the middle of the page
+/// (then its top when the middle tells nothing). About 1-2 s on a fax page:
+/// for pages that are not one of our forms, whose language the form code
+/// cannot give.
+std::optional<std::string> LanguageOfPage(const GrayImage& page, OcrEngine& ocr);
 
 }  // namespace intake

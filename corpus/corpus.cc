@@ -518,6 +518,20 @@ json FileMaker::Truth(const DocPlan& doc, const json& pages, const json& cover, 
     const std::string items = ItemsGroup(*doc.form);
     const std::vector<std::string> queues = ExpectedQueues(doc, filled.filled, items);
     truth["fields"] = FieldsTruth(*doc.form, filled.filled);
+    // What was written on a page that never arrived cannot be read: such a
+    // field's truth is that nobody knows it.
+    for (auto& [key, value] : truth["fields"].items()) {
+      for (const TemplateField& field : doc.form->fields) {
+        const bool of_key = field.key == key || (!field.group.empty() && field.group == key) ||
+                            (key == "signature.present" && field.kind == FieldKind::kSignature);
+        if (!of_key) continue;
+        if (std::find(filled.missing_pages.begin(), filled.missing_pages.end(), field.page) !=
+            filled.missing_pages.end()) {
+          value = nullptr;
+        }
+        break;
+      }
+    }
     truth["expected_queues"] = queues;
     truth["must_review"] = MustReview(doc, filled.filled, queues, items);
     if (!filled.filled.auth_kind.empty()) truth["auth_kind"] = filled.filled.auth_kind;

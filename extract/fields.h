@@ -101,6 +101,12 @@ enum class DateRole {
 std::optional<std::string> NormalizeDate(const std::string& text, const std::string& language, DateRole role,
                                          int reference_year);
 
+/// The writing in a text or initials box (`widget`, template pixels) on a
+/// white ground: the ink the blank form does not print there, with strokes cut
+/// by its printed lines mended, cut to the writing with a small margin; what a
+/// recognizer is given. nullopt when the box has no writing.
+std::optional<GrayImage> WritingInField(const GrayImage& page, const GrayImage& blank, Box widget);
+
 /// A mark decision: is there ink the filler put there?
 struct MarkReading {
   bool present = false;

@@ -331,11 +331,24 @@ bool NameChar(char32_t c) {
   return IsLetter(c) || c == ' ' || c == '-' || c == '.' || c == ',' || c == '\'' || c == 0x2019;
 }
 
+// Every word of a name has a letter: a lone "'" or "-" is a speck or the
+// end of a printed line that OCR read as a character, and is dropped.
 std::optional<std::string> NormalizeName(std::u32string_view text) {
   const std::u32string folded = Fold(text);
   if (!std::all_of(folded.begin(), folded.end(), NameChar)) return std::nullopt;
-  if (std::none_of(folded.begin(), folded.end(), IsLetter)) return std::nullopt;
-  return Encode(folded);
+  std::u32string kept;
+  for (std::size_t start = 0; start < folded.size();) {
+    std::size_t end = folded.find(U' ', start);
+    if (end == std::u32string::npos) end = folded.size();
+    const std::u32string_view word = std::u32string_view(folded).substr(start, end - start);
+    if (std::any_of(word.begin(), word.end(), IsLetter)) {
+      if (!kept.empty()) kept += U' ';
+      kept += word;
+    }
+    start = end + 1;
+  }
+  if (kept.empty()) return std::nullopt;
+  return Encode(kept);
 }
 
 // `max_letters` letters, each with an optional dot after it ("M", "M.", "M.D.", "BJ").
@@ -353,8 +366,17 @@ std::optional<std::string> NormalizeInitials(std::u32string_view text, int max_l
   return Encode(compact);
 }
 
+// A last word of punctuation alone (" .", " ‘") is a speck or the end of a
+// printed line read as a character: nobody ends an address with it.
 std::optional<std::string> NormalizeFreeText(std::u32string_view text) {
-  const std::u32string folded = Fold(text);
+  std::u32string folded = Fold(text);
+  while (!folded.empty()) {
+    const std::size_t space = folded.rfind(U' ');
+    const std::size_t start = space == std::u32string::npos ? 0 : space + 1;
+    const std::u32string_view last = std::u32string_view(folded).substr(start);
+    if (std::any_of(last.begin(), last.end(), [](char32_t c) { return IsLetter(c) || (c >= U'0' && c <= U'9'); })) break;
+    folded.erase(space == std::u32string::npos ? 0 : space);
+  }
   if (folded.empty()) return std::nullopt;
   return Encode(folded);
 }

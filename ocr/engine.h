@@ -30,7 +30,7 @@ namespace intake {
 void DisableOcrThreading();
 
 struct OcrOptions {
-  std::string languages = "eng+spa";
+  std::string languages = "spa+eng";
   std::string tessdata_dir;  // empty: the system's tessdata
 };
 

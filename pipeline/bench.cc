@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/measure.h"
+
 namespace intake {
 namespace {
 
@@ -15,36 +17,9 @@ using Clock = std::chrono::steady_clock;
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-// Peak resident memory since the last reset (VmHWM), in MiB.
-double PeakRssMib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  }
-  return 0;
-}
-
-// Writing 5 to clear_refs resets VmHWM, so each run reports its own peak.
-void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
-std::string CpuName() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
-std::vector<std::uint8_t> Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-BenchRun RunOnce(const std::vector<std::vector<std::uint8_t>>& files, int threads, const PipelineOptions& options,
+PrepareRun RunOnce(const std::vector<std::vector<std::uint8_t>>& files, int threads, const PipelineOptions& options,
                  const OcrOptions& ocr_options) {
-  BenchRun run;
+  PrepareRun run;
   run.threads = threads;
   run.files = static_cast<int>(files.size());
   // Engines are made before the clock starts: the service makes them once.
@@ -121,7 +96,7 @@ std::vector<fs::path> CollectBenchFiles(const std::vector<fs::path>& paths) {
 BenchReport BenchPrepare(const std::vector<fs::path>& files, const std::vector<int>& thread_counts,
                          const PipelineOptions& options, const OcrOptions& ocr_options) {
   std::vector<std::vector<std::uint8_t>> contents;
-  for (const fs::path& file : files) contents.push_back(Slurp(file));
+  for (const fs::path& file : files) contents.push_back(ReadBytes(file));
   BenchReport report;
   report.cpu = CpuName();
   for (int threads : thread_counts) report.runs.push_back(RunOnce(contents, threads, options, ocr_options));
@@ -132,7 +107,7 @@ std::string FormatBenchTable(const BenchReport& report) {
   std::string out = fmt::format("decode + page preparation on {}\n", report.cpu);
   out += fmt::format("{:>7} {:>6} {:>6} {:>9} {:>8} {:>11} {:>12} {:>9}\n", "threads", "files", "pages", "seconds",
                      "pages/s", "decode ms/p", "prepare ms/p", "peak MiB");
-  for (const BenchRun& r : report.runs) {
+  for (const PrepareRun& r : report.runs) {
     out += fmt::format("{:>7} {:>6} {:>6} {:>9.2f} {:>8.2f} {:>11.1f} {:>12.1f} {:>9.1f}\n", r.threads, r.files,
                        r.pages, r.seconds, r.pages_per_second, r.decode_ms_per_page, r.prepare_ms_per_page,
                        r.peak_rss_mib);
@@ -146,7 +121,7 @@ std::string FormatBenchTable(const BenchReport& report) {
 
 nlohmann::json BenchJson(const BenchReport& report) {
   nlohmann::json runs = nlohmann::json::array();
-  for (const BenchRun& r : report.runs) {
+  for (const PrepareRun& r : report.runs) {
     runs.push_back({{"threads", r.threads}, {"files", r.files}, {"pages", r.pages}, {"failed_files", r.failed_files},
                     {"seconds", r.seconds}, {"pages_per_second", r.pages_per_second},
                     {"decode_ms_per_page", r.decode_ms_per_page}, {"prepare_ms_per_page", r.prepare_ms_per_page},

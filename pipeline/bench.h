@@ -21,7 +21,7 @@
 
 namespace intake {
 
-struct BenchRun {
+struct PrepareRun {
   int threads = 0;
   int files = 0;
   int pages = 0;
@@ -34,7 +34,7 @@ struct BenchRun {
 };
 
 struct BenchReport {
-  std::vector<BenchRun> runs;
+  std::vector<PrepareRun> runs;
   std::string cpu;
 };
 

@@ -11,6 +11,20 @@
 namespace intake {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+// Adds the time since `start` to `*total` (when stats are kept) and restarts the clock.
+void Lap(Clock::time_point& start, double* total) {
+  const Clock::time_point now = Clock::now();
+  if (total) *total += std::chrono::duration<double>(now - start).count();
+  start = now;
+}
+
+template <typename Member>
+double* Field(ProcessStats* stats, Member member) {
+  return stats ? &(stats->*member) : nullptr;
+}
+
 // One page of the file (or of one of its attachments), as far as it got.
 struct FilePage {
   std::optional<std::string> attachment;  // e-mail attachment it came from
@@ -64,14 +78,36 @@ Result<std::vector<FilePage>> ReadPages(const std::vector<DecodedSource>& source
   const OrientationDetector detect = [&ocr](const GrayImage& page) { return ocr.DetectOrientation(page); };
   std::vector<FilePage> pages;
   for (const DecodedSource& source : sources) {
+    const bool photo = source.file.kind == FileKind::kJpeg || source.file.kind == FileKind::kPng;
     for (const DecodedPage& decoded : source.file.pages) {
-      Result<PreparedPage> prepared = PreparePage(decoded.image, options.prepare, detect);
+      Clock::time_point clock = Clock::now();
+      std::optional<GrayImage> sheet = photo ? StraightenPhotographedSheet(decoded.image) : std::nullopt;
+      const GrayImage& image = sheet ? *sheet : decoded.image;
+      // Orientation detection costs more than everything else a page needs
+      // before its fields are read, and a form page does not need it: its
+      // corner marks show which way up it is (RegisterPage turns it). So a
+      // page is first identified as it came, and only a page that is no
+      // form, or a form lying on its side, is turned upright and looked at again.
+      PrepareOptions as_it_came = options.prepare;
+      as_it_came.detect_orientation = false;
+      Result<PreparedPage> prepared = PreparePage(image, as_it_came, detect);
       if (!prepared) return tl::unexpected(prepared.error());
+      Lap(clock, Field(stats, &ProcessStats::prepare_seconds));
       FilePage page;
       page.attachment = source.attachment;
       page.number = decoded.number;
       page.source = &source.file;
       page.identity = IdentifyPage(prepared->image, knowledge.templates, ocr);
+      Lap(clock, Field(stats, &ProcessStats::identify_seconds));
+      if (!page.identity.form && !page.identity.separator && !prepared->blank && options.prepare.detect_orientation) {
+        Result<PreparedPage> upright = PreparePage(image, options.prepare, detect);
+        if (!upright) return tl::unexpected(upright.error());
+        const bool turned = upright->rotated_clockwise != 0;
+        if (turned) prepared = std::move(upright);
+        Lap(clock, Field(stats, &ProcessStats::prepare_seconds));
+        if (turned) page.identity = IdentifyPage(prepared->image, knowledge.templates, ocr);
+        Lap(clock, Field(stats, &ProcessStats::identify_seconds));
+      }
       page.prepared = std::move(*prepared);
       if (stats) {
         ++stats->pages;
@@ -123,11 +159,14 @@ std::map<std::string, FieldReading> ReadDocumentFields(const FormTemplate& form,
 }
 
 std::vector<Request> BuildRequests(const FileInput& input, const std::vector<FilePage>& pages,
-                                   const PipelineOptions& options, const FormsKnowledge& knowledge, OcrEngine& ocr) {
+                                   const PipelineOptions& options, const FormsKnowledge& knowledge, OcrEngine& ocr,
+                                   ProcessStats* stats) {
+  Clock::time_point clock = Clock::now();
   std::vector<PageIdentity> ids;
   for (const FilePage& page : pages) ids.push_back(page.identity);
   std::vector<Request> requests;
-  for (const LogicalDocument& doc : AssembleDocuments(ids)) {
+  const OtherPages other = input.channel == Channel::kScan ? OtherPages::kStandAlone : OtherPages::kSupporting;
+  for (const LogicalDocument& doc : AssembleDocuments(ids, other)) {
     Request request = NewRequest(input, static_cast<int>(requests.size()));
     request.supporting_pages = PartsOf(pages, doc.supporting_pages);
     double confidence = 0;
@@ -155,6 +194,13 @@ std::vector<Request> BuildRequests(const FileInput& input, const std::vector<Fil
       request.findings = knowledge.rules.Evaluate(request, context);
     } else {
       request.source.parts = PartsOf(pages, doc.other_pages);
+      // Its language tells which letter a reviewer sends back; the first two
+      // pages are enough to tell it.
+      Lap(clock, Field(stats, &ProcessStats::read_seconds));
+      for (std::size_t i = 0; i < doc.other_pages.size() && i < 2 && !request.language; ++i) {
+        request.language = LanguageOfPage(pages[doc.other_pages[i] - 1].prepared.image, ocr);
+      }
+      Lap(clock, Field(stats, &ProcessStats::identify_seconds));
     }
     CompleteOptions complete;
     complete.min_confidence = options.min_field_confidence;
@@ -165,11 +211,13 @@ std::vector<Request> BuildRequests(const FileInput& input, const std::vector<Fil
     }
     requests.push_back(std::move(request));
   }
+  Lap(clock, Field(stats, &ProcessStats::read_seconds));
   return requests;
 }
 
 Result<std::vector<Request>> FromEmail(const FileInput& input, const PipelineOptions& options,
                                        const FormsKnowledge& knowledge, OcrEngine& ocr, ProcessStats* stats) {
+  Clock::time_point clock = Clock::now();
   Result<MailMessage> message = ParseMessage(input.bytes);
   if (!message) return tl::unexpected(message.error());
   FileInput in = input;
@@ -189,12 +237,14 @@ Result<std::vector<Request>> FromEmail(const FileInput& input, const PipelineOpt
     }
     sources.push_back({attachment.filename, std::move(*file)});
   }
+  Lap(clock, Field(stats, &ProcessStats::decode_seconds));
   Result<std::vector<FilePage>> pages = ReadPages(sources, options, knowledge, ocr, stats);
   if (!pages) return tl::unexpected(pages.error());
-  std::vector<Request> requests = BuildRequests(in, *pages, options, knowledge, ocr);
+  std::vector<Request> requests = BuildRequests(in, *pages, options, knowledge, ocr, stats);
   if (requests.empty()) {
     // No page to read: the message itself is the document, so nobody's letter is lost.
     requests.push_back(NewRequest(in, 0));
+    requests.front().language = LanguageOfText(message->body_text);
   }
   for (Finding& finding : unreadable) {
     requests.front().findings.push_back(std::move(finding));
@@ -252,7 +302,9 @@ Result<std::vector<Request>> ProcessFile(const FileInput& input, const PipelineO
   if (kind == FileKind::kEmail || (input.channel == Channel::kEmail && !page_file)) {
     return FromEmail(input, options, knowledge, ocr, stats);
   }
+  Clock::time_point clock = Clock::now();
   Result<DecodedFile> file = Decode(input.bytes, options.limits);
+  Lap(clock, Field(stats, &ProcessStats::decode_seconds));
   if (!file) return tl::unexpected(file.error());
 
   FileInput in = input;
@@ -264,7 +316,7 @@ Result<std::vector<Request>> ProcessFile(const FileInput& input, const PipelineO
   sources.push_back({std::nullopt, std::move(*file)});
   Result<std::vector<FilePage>> pages = ReadPages(sources, options, knowledge, ocr, stats);
   if (!pages) return tl::unexpected(pages.error());
-  return BuildRequests(in, *pages, options, knowledge, ocr);
+  return BuildRequests(in, *pages, options, knowledge, ocr, stats);
 }
 
 }  // namespace intake

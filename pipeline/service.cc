@@ -3,9 +3,9 @@
 #include <sys/stat.h>
 
 #include <atomic>
-#include <thread>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -13,8 +13,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <fmt/format.h>
+
 #include "core/log.h"
+#include "pipeline/metrics.h"
 #include "pipeline/recipe.h"
+#include "review/review.h"
 #include "store/store.h"
 
 namespace intake {
@@ -45,6 +49,7 @@ struct Service::Impl {
   std::optional<FormsKnowledge> knowledge;
   std::unique_ptr<Store> store;
   std::unique_ptr<Archive> archive;
+  ServiceMetrics metrics;
   asio::io_context io;
   asio::thread_pool pool;
   std::unique_ptr<InboxWatcher> watcher;
@@ -145,10 +150,13 @@ struct Service::Impl {
     if (!Report(file_id, store->MarkProcessing(file_id))) return;
 
     const auto start = Clock::now();
+    ProcessStats stats;
     Result<std::vector<std::uint8_t>> bytes = archive->Get(file.arrival.sha256);
     Result<std::vector<Request>> requests =
-        bytes ? Process(file, *bytes, *engine) : Result<std::vector<Request>>(tl::unexpected(bytes.error()));
+        bytes ? Process(file, *bytes, *engine, stats) : Result<std::vector<Request>>(tl::unexpected(bytes.error()));
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    metrics.FileProcessed(requests ? "processed" : std::string(ToString(DispositionOf(requests.error().code))), stats,
+                          ms / 1000.0);
     if (requests) {
       if (Report(file_id, store->CompleteProcessed(file_id, *requests))) {
         spdlog::info("file {} processed: {} document(s) in {} ms", file_id, requests->size(), ms);
@@ -174,7 +182,7 @@ struct Service::Impl {
   }
 
   Result<std::vector<Request>> Process(const FileRecord& file, const std::vector<std::uint8_t>& bytes,
-                                       OcrEngine& engine) {
+                                       OcrEngine& engine, ProcessStats& stats) {
     FileInput input;
     input.bytes = bytes;
     input.file_name = file.arrival.source_name;
@@ -184,7 +192,7 @@ struct Service::Impl {
     input.received_at = file.arrival.received_at;
     input.sender = file.arrival.sender;
     input.subject = file.arrival.subject;
-    return ProcessFile(input, options, *knowledge, engine);
+    return ProcessFile(input, options, *knowledge, engine, &stats);
   }
 
   static Request ReviewRequest(const FileRecord& file, const Error& error) {
@@ -257,8 +265,44 @@ int Service::Run(RunMode mode) {
     return 1;
   }
 
-  auto stop = [&s] {
+  // The reviewers' web app on this event loop (review/review.h). A batch run
+  // (--once) serves no one; a port already taken is logged and the inboxes
+  // are still worked, so no file waits for the web app.
+  HttpServer http(s.io);
+  ReviewApp review_app(http, *s.store, *s.archive, s.knowledge->templates, ReviewOptionsFrom(config));
+  // For the hospital's monitoring: no sign-in, no patient data (pipeline/metrics.h).
+  http.Route("GET", "/metrics", [&s](const HttpRequest&) {
+    Result<LedgerCounts> counts = s.store->Counts();
+    if (!counts) return HttpResponse::Text(503, "the ledger cannot be read\n");
+    HttpResponse response = HttpResponse::Text(200, s.metrics.Exposition(*counts));
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return response;
+  });
+  http.Route("GET", "/health", [&s](const HttpRequest&) {
+    Result<std::vector<FileRecord>> in_flight = s.store->InFlight();
+    if (!in_flight) return HttpResponse::Text(503, "{\"status\":\"ledger unreadable\"}\n");
+    HttpResponse response = HttpResponse::Text(
+        200, fmt::format("{{\"status\":\"ok\",\"in_flight\":{}}}\n", in_flight->size()));
+    response.content_type = "application/json";
+    return response;
+  });
+  if (mode == RunMode::kForever) {
+    auto address = ParseListen(config.listen);
+    Result<void> tls = config.review.tls_cert.empty() ? Result<void>()
+                                                      : http.UseTls(config.review.tls_cert, config.review.tls_key);
+    auto port = !tls       ? Result<std::uint16_t>(tl::unexpected(tls.error()))
+                : address ? http.Listen(address->first, address->second)
+                          : Result<std::uint16_t>(tl::unexpected(address.error()));
+    if (port) {
+      spdlog::info("review app listening on {}:{}{}", address->first, *port, http.Tls() ? " (TLS)" : "");
+    } else {
+      spdlog::error("review app not started: {}", port.error().message);
+    }
+  }
+
+  auto stop = [&s, &http] {
     s.stopping = true;
+    http.Stop();
     s.watcher->Stop();
     s.io.stop();
   };

@@ -315,6 +315,61 @@ TEST_F(Classifiers, EveryTemplatePageIsIdentifiedAndRegisteredUnderFaxScanAndPho
             << worst_line << " px (200 dpi), identify+register " << time_ms / pages << " ms CPU/page\n";
 }
 
+// A phone snap of a sheet lying on a desk: the sheet fills half the frame,
+// seen at a slant, on a darker mottled surface, lit unevenly. Straightened,
+// it is identified and registered like a scan; a scan is left alone.
+TEST_F(Classifiers, APhotoOfASheetOnADeskIsStraightenedThenIdentifiedAndRegistered) {
+  const FormTemplate& form = Form("HIS-AMEND-ES");
+  Result<GrayImage> render = RenderPdfPage(ReadFile(form.pdf_path), 1, 150, 150);
+  ASSERT_TRUE(render);
+  EXPECT_FALSE(StraightenPhotographedSheet(*render).has_value());
+
+  const cv::Mat sheet = AsMat(*render) * 0.8 + 45;  // off-white paper, grey ink
+  const float w = static_cast<float>(sheet.cols), h = static_cast<float>(sheet.rows);
+  const cv::Size frame(static_cast<int>(w * 1.45f), static_cast<int>(h * 1.4f));
+  const std::vector<cv::Point2f> from = {{0, 0}, {w, 0}, {w, h}, {0, h}};
+  const std::vector<cv::Point2f> to = {{0.22f * w, 0.18f * h}, {1.12f * w, 0.24f * h}, {1.22f * w, 1.22f * h},
+                                       {0.14f * w, 1.16f * h}};
+  cv::Mat desk(frame, CV_8UC1);
+  cv::RNG rng(7);
+  rng.fill(desk, cv::RNG::UNIFORM, 60, 110);
+  cv::GaussianBlur(desk, desk, {0, 0}, 3);
+  cv::warpPerspective(sheet, desk, cv::getPerspectiveTransform(from, to), frame, cv::INTER_LINEAR,
+                      cv::BORDER_TRANSPARENT);
+  for (int x = 0; x < desk.cols; ++x) {  // light falling off towards the right
+    cv::Mat column = desk.col(x);
+    column.convertTo(column, -1, 1.0 - 0.3 * x / desk.cols);
+  }
+  GrayImage photo = GrayImage::Blank(desk.cols, desk.rows, 300, 300);
+  std::copy(desk.datastart, desk.dataend, photo.pixels.begin());
+
+  std::optional<GrayImage> straightened = StraightenPhotographedSheet(photo);
+  ASSERT_TRUE(straightened.has_value());
+  EXPECT_EQ(straightened->width, 1700);
+  EXPECT_EQ(straightened->height, 2200);
+  const PageIdentity id = IdentifyPage(*straightened, *templates_, *ocr_);
+  ASSERT_NE(id.form, nullptr);
+  EXPECT_EQ(id.form->code, form.code);
+  Result<RegisteredPage> registered = RegisterPage(*straightened, form, 1);
+  ASSERT_TRUE(registered) << registered.error().message;
+  EXPECT_LT(registered->residual_px, 1.5);
+}
+
+TEST(Language, ProseIsToldEnglishOrSpanishByItsCommonWords) {
+  EXPECT_EQ(LanguageOfText("Please send the records of my mother to our office by fax."), "en");
+  EXPECT_EQ(LanguageOfText("Por favor envíen los registros de mi madre a la oficina del abogado."), "es");
+  EXPECT_EQ(LanguageOfText("FAX 617 555 0100"), std::nullopt);
+  EXPECT_EQ(LanguageOfText(""), std::nullopt);
+}
+
+TEST_F(Classifiers, ThePrintedWordsOfAPageTellItsLanguage) {
+  for (const std::string code : {"HIS-AUTH-EN", "HIS-AUTH-ES", "HIS-VERBAL-ES"}) {
+    Result<GrayImage> render = RenderPdfPage(ReadFile(Form(code).pdf_path), 1, 200, 200);
+    ASSERT_TRUE(render);
+    EXPECT_EQ(LanguageOfPage(*render, *ocr_), Form(code).language) << code;
+  }
+}
+
 // With its code box whited out (a sticker, a torn corner) a page is still
 // recognized by its layout, and its language by its printed labels, with a
 // lower confidence than when the code is read.
@@ -518,6 +573,19 @@ TEST_F(Assembly, ASeparatorEndsADocumentAndIsNeitherDocumentNorSupporting) {
   EXPECT_EQ(docs[2].other_pages, (std::vector<int>{6}));
 }
 
+TEST_F(Assembly, InAScanBatchALetterIsADocumentOfItsOwnAndEndsTheFormBeforeIt) {
+  const auto docs = AssembleDocuments({Other(), P("HIS-AMEND-EN", 1), Other(), Other(), P("HIS-AUTH-ES", 1),
+                                       P("HIS-AUTH-ES", 2)},
+                                      OtherPages::kStandAlone);
+  ASSERT_EQ(docs.size(), 4u);
+  EXPECT_EQ(docs[0].other_pages, (std::vector<int>{1}));
+  EXPECT_EQ(docs[1].form_pages, (Pages{2}));
+  EXPECT_TRUE(docs[1].supporting_pages.empty());
+  EXPECT_EQ(docs[2].other_pages, (std::vector<int>{3, 4}));
+  EXPECT_EQ(docs[3].form_pages, (Pages{5, 6}));
+  EXPECT_TRUE(docs[3].supporting_pages.empty());
+}
+
 // ---- The shared samples -----------------------------------------------------
 
 std::vector<nlohmann::json> TruthDocuments() {
@@ -681,7 +749,10 @@ void CheckSamples(const std::set<std::string>& kinds, const TemplateSet& templat
     line_total += lines.mean;
     line_worst = std::max(line_worst, lines.max);
   }
-  for (const auto& [file, ids] : files) CheckAssembly(file, AssembleDocuments(ids));
+  for (const auto& [file, ids] : files) {
+    const bool scan_batch = file.find("/scan/") != std::string::npos;
+    CheckAssembly(file, AssembleDocuments(ids, scan_batch ? OtherPages::kStandAlone : OtherPages::kSupporting));
+  }
   std::string kind_names;
   for (const std::string& kind : kinds) kind_names += (kind_names.empty() ? "" : "+") + kind;
   std::cout << "sample pages (" << kind_names << "): " << right << "/"

@@ -315,6 +315,13 @@ TEST(NormalizeValue, NamesKeepCaseAndAccentsWithSpacesFolded) {
   EXPECT_EQ(Norm(FieldFormat::kName, "GUADALUPE   FERNÁNDEZ"), "GUADALUPE FERNÁNDEZ");
   EXPECT_EQ(Norm(FieldFormat::kName, "RUTH WEINSTEIN, ESQ."), "RUTH WEINSTEIN, ESQ.");
   EXPECT_EQ(Norm(FieldFormat::kName, "O'Brien-Núñez"), "O'Brien-Núñez");
+  EXPECT_EQ(Norm(FieldFormat::kStreet, "169 Harvard St ‘"), "169 Harvard St");  // a speck read as a word
+  EXPECT_EQ(Norm(FieldFormat::kText, "Lab report ."), "Lab report");
+  EXPECT_EQ(Norm(FieldFormat::kText, "Apt. 4, 2nd floor"), "Apt. 4, 2nd floor");
+  EXPECT_EQ(Norm(FieldFormat::kText, " . "), std::nullopt);
+  EXPECT_EQ(Norm(FieldFormat::kName, "Chen '"), "Chen");  // a speck read as a word of its own
+  EXPECT_EQ(Norm(FieldFormat::kName, "- Ruiz"), "Ruiz");
+  EXPECT_EQ(Norm(FieldFormat::kName, "' -"), std::nullopt);
   EXPECT_EQ(Norm(FieldFormat::kName, "J0hn"), std::nullopt);
   EXPECT_EQ(Norm(FieldFormat::kName, "   "), std::nullopt);
   EXPECT_EQ(Norm(FieldFormat::kCity, "Fall  River"), "Fall River");

@@ -1,15 +1,21 @@
 // End-to-end tests of the `intake` binary: inboxes in, ledger and requests out.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -146,6 +152,128 @@ TEST(ServiceTest, ProcessPrintsRequestsCoveringEveryPageOfEachFaxWithItsSourceBl
     EXPECT_EQ(pages_seen[fax.path.filename().string()].size(), static_cast<std::size_t>(fax.pages))
         << "every page belongs to exactly one request";
   }
+}
+
+// End to end, from the generator's fax TIFFs (typed fills, both fax
+// resolutions, skew, noise, header lines) to the requests their truth
+// expects: form, code, language, queues, status, every checkbox group and
+// the signature exactly, and the typed text fields read as written.
+TEST(ServiceTest, ProcessTurnsGeneratedFaxesIntoTheRequestsTheirTruthExpects) {
+  TempDir dir;
+  const fs::path config = WriteConfig(dir.path());
+  const fs::path corpus = dir.path() / "corpus";
+  CommandResult made = RunCommand({IntakeBinary(), "corpus", "--out", corpus.string(), "--count", "4", "--seed", "29",
+                                   "--mix", "fax=1,email=0,scan=0,hand=0,typed=1,efill=0"},
+                                  300s);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::ifstream truth_file(corpus / "truth.jsonl");
+  int documents = 0, text_fields = 0, text_right = 0;
+  for (std::string line; std::getline(truth_file, line);) {
+    const auto truth = nlohmann::json::parse(line);
+    SCOPED_TRACE(truth["doc_id"].get<std::string>());
+    ASSERT_EQ(truth["channel"], "fax");
+    CommandResult r = Intake(config, {"process", "--channel", "fax", "--fax-line", truth["fax_line"],
+                                      (corpus / truth["file"].get<std::string>()).string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::optional<nlohmann::json> request;  // the one holding the truth's pages
+    std::istringstream lines(r.out);
+    for (std::string out; std::getline(lines, out);) {
+      auto candidate = nlohmann::json::parse(out);
+      for (int page : candidate["source"]["parts"][0]["pages"]) {
+        if (std::find(truth["pages"].begin(), truth["pages"].end(), page) != truth["pages"].end()) request = candidate;
+      }
+    }
+    ASSERT_TRUE(request.has_value()) << r.out;
+    ++documents;
+    EXPECT_EQ((*request)["form"], truth["form"]);
+    EXPECT_EQ((*request)["language"], truth["language"]);
+    EXPECT_EQ((*request)["source"]["fax_line"], truth["fax_line"]);
+    if (truth["form"] == "OTHER") continue;
+    EXPECT_EQ((*request)["form_code"], truth["form_code"]);
+    auto queues = (*request)["queues"].get<std::vector<std::string>>();
+    auto expected = truth["expected_queues"].get<std::vector<std::string>>();
+    std::sort(queues.begin(), queues.end());
+    std::sort(expected.begin(), expected.end());
+    if ((*request)["status"] == "routed") EXPECT_EQ(queues, expected);
+    if (truth["must_review"]) EXPECT_EQ((*request)["status"], "needs_review");
+    for (const auto& [key, value] : truth["fields"].items()) {
+      const auto& fields = (*request)["fields"];
+      if (value.is_null()) {
+        EXPECT_FALSE(fields.contains(key)) << key << " is blank on the form";
+      } else if (value.is_boolean() || value.is_array()) {
+        ASSERT_TRUE(fields.contains(key)) << key;
+        EXPECT_EQ(fields[key]["value"], value) << key;
+      } else {
+        ++text_fields;
+        text_right += fields.contains(key) && fields[key]["value"] == value;
+      }
+    }
+  }
+  EXPECT_EQ(documents, 4);
+  // Typed text through Tesseract on faxes: most, not all (a dropped dot, a 6
+  // read as 0, an e-mail address on a noisy fine fax garbled).
+  EXPECT_GE(text_right, text_fields * 80 / 100) << text_right << " of " << text_fields;
+}
+
+// GET over plain HTTP on 127.0.0.1; the whole answer, headers included.
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return "";
+  }
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  (void)::write(fd, request.data(), request.size());
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return answer;
+}
+
+TEST(ServiceTest, MetricsAndHealthAnswerWithCountsAndTimingsButNoPatientData) {
+  TempDir dir;
+  const fs::path config = dir.path() / "intake.toml";
+  WriteFile(config, "data_dir = \"data\"\nworkers = 1\nlisten = \"127.0.0.1:0\"\n"
+                    "[watch]\nrescan_seconds = 0.5\nsettle_seconds = 0.3\npoll_seconds = 0.05\n");
+  const fs::path log = dir.path() / "service.log";
+  testing::Child service = testing::StartCommand({IntakeBinary().string(), "--config", config.string(), "run"}, log);
+  const auto faxes = testing::WriteFaxBatch(dir.path() / "data" / "inbox" / "fax" / "records", 1, 5);
+  int port = 0;
+  std::string metrics;
+  for (auto deadline = std::chrono::steady_clock::now() + 180s; std::chrono::steady_clock::now() < deadline;) {
+    std::ifstream in(log);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (const auto at = text.find("listening on 127.0.0.1:"); at != std::string::npos && port == 0) {
+      port = std::stoi(text.substr(at + std::string("listening on 127.0.0.1:").size()));
+    }
+    if (port != 0) {
+      metrics = HttpGet(port, "/metrics");
+      if (metrics.find("intake_files_processed_total{outcome=\"processed\"} 1") != std::string::npos) break;
+    }
+    std::this_thread::sleep_for(300ms);
+  }
+  ASSERT_NE(port, 0) << "the service did not start its web server";
+  EXPECT_THAT(metrics, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(metrics, ::testing::HasSubstr("intake_files{inbox=\"fax-records\",state=\"processed\"} 1"));
+  EXPECT_THAT(metrics, ::testing::HasSubstr("intake_quarantined_files 0"));
+  EXPECT_THAT(metrics, ::testing::HasSubstr("intake_documents{form="));
+  EXPECT_THAT(metrics, ::testing::HasSubstr("intake_queue_open_items{queue="));
+  EXPECT_THAT(metrics, ::testing::HasSubstr("intake_stage_seconds_bucket{stage=\"read\",le=\"+Inf\"} 1"));
+  EXPECT_THAT(metrics, ::testing::HasSubstr("intake_file_processing_seconds_count 1"));
+  EXPECT_THAT(metrics, ::testing::HasSubstr("intake_pages_processed_total " + std::to_string(faxes[0].pages)));
+  // Counts and timings only: the fax's file name and its sender never appear.
+  EXPECT_EQ(metrics.find(faxes[0].path.filename().string()), std::string::npos);
+  EXPECT_EQ(metrics.find(faxes[0].station_id), std::string::npos);
+  const std::string health = HttpGet(port, "/health");
+  EXPECT_THAT(health, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(health, ::testing::HasSubstr("\"status\":\"ok\",\"in_flight\":0"));
+  kill(service.pid, SIGTERM);
+  EXPECT_EQ(testing::WaitChild(service), 0);
 }
 
 TEST(ServiceTest, ProcessExplainsAFileItCannotRead) {
