@@ -516,7 +516,7 @@ json FileMaker::Truth(const DocPlan& doc, const json& pages, const json& cover, 
   if (doc.form) {
     const FilledDoc& filled = filled_.at(doc.index);
     const std::string items = ItemsGroup(*doc.form);
-    const std::vector<std::string> queues = ExpectedQueues(doc, filled.filled, items);
+    std::vector<std::string> queues = ExpectedQueues(doc, filled.filled, items);
     truth["fields"] = FieldsTruth(*doc.form, filled.filled);
     // What was written on a page that never arrived cannot be read: such a
     // field's truth is that nobody knows it.
@@ -531,6 +531,13 @@ json FileMaker::Truth(const DocPlan& doc, const json& pages, const json& cover, 
         }
         break;
       }
+    }
+    // Items checked on a page that never arrived route nowhere: the document
+    // goes where an AUTH with nothing checked goes.
+    if (!items.empty() && truth["fields"].contains(items) && truth["fields"][items].is_null()) {
+      FilledForm unseen = filled.filled;
+      unseen.checked[items].clear();
+      queues = ExpectedQueues(doc, unseen, items);
     }
     truth["expected_queues"] = queues;
     truth["must_review"] = MustReview(doc, filled.filled, queues, items);
