@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "pipeline/bench.h"
 #include "pipeline/bench_run.h"
+#include "pipeline/crops.h"
 #include "pipeline/queue_command.h"
 #include "pipeline/recipe.h"
 #include "pipeline/service.h"
@@ -221,6 +222,13 @@ int main(int argc, char** argv) {
   bench_prepare->add_option("--threads", threads, "thread counts to run, e.g. 1,2")->delimiter(',');
   bench_prepare->add_option("--json", bench_json, "also write the figures as JSON to this file");
   bench_prepare->add_option("paths", bench_paths, "files or folders (TIFF, PDF, PNG, JPEG)")->required();
+  std::string crops_out;
+  bool crops_tesseract = false;
+  CLI::App* bench_crops = bench->add_subcommand("crops", "the field crops of a corpus with their true values, to train on");
+  bench_crops->add_option("--out", crops_out, "new folder for the PNG crops and labels.jsonl")->required();
+  bench_crops->add_option("--threads", bench_options.threads, "worker threads");
+  bench_crops->add_flag("--tesseract", crops_tesseract, "also read every crop with Tesseract, for comparison");
+  bench_crops->add_option("dir", corpus_dir, "folder written by `intake corpus`")->required()->check(CLI::ExistingDirectory);
 
   bool defaults = false;
   CLI::App* config_cmd = app.add_subcommand("config", "check the configuration, or print the documented defaults");
@@ -314,6 +322,10 @@ int main(int argc, char** argv) {
       }
     }
     if (bench_prepare->parsed()) return BenchPrepareCommand(*config, bench_paths, threads, bench_json);
+    if (bench_crops->parsed()) {
+      return BenchCropsCommand(corpus_dir, crops_out, config->data_dir, OptionsOf(*config), config->ocr,
+                               crops_tesseract, bench_options.threads);
+    }
     if (bench->parsed()) {
       if (corpus_dir.empty()) {
         std::cerr << "intake bench: give the corpus folder (intake bench DIR) or a subcommand\n";

@@ -543,6 +543,16 @@ json FileMaker::Truth(const DocPlan& doc, const json& pages, const json& cover, 
     truth["must_review"] = MustReview(doc, filled.filled, queues, items);
     if (!filled.filled.auth_kind.empty()) truth["auth_kind"] = filled.filled.auth_kind;
     truth["fill_mode"] = ToString(doc.mode);
+    // Which fonts wrote it (file stems), so a recognizer can be judged on fonts it never saw:
+    // `font` the values, `hand_font` the initials and whatever is written by hand.
+    if (doc.mode != FillMode::kEfill) {
+      truth["font"] = fs::path(filled.writer.main.font->name).stem().string();
+      truth["hand_font"] = fs::path(filled.writer.hand.font->name).stem().string();
+      // The characters as written on the page (a date "03/14/1962", not its truth "1962-03-14").
+      json written = json::object();
+      for (const auto& [key, value] : filled.filled.text) written[key] = value.text;
+      truth["written"] = written;
+    }
     truth["hard_cases"] = HardCasesJson(doc, &filled.filled, filled.missing_pages);
     truth["stray_marks"] = HasHard(doc, HardCase::kStrayMarks);
     truth["form_code"] = doc.form->code;

@@ -14,7 +14,8 @@
 //   OUT/inbox/fax/{records,imaging,verbal}/faxNNNNNN.tif   class-F TIFFs
 //   OUT/inbox/email/{new,cur,tmp}/                        Maildir messages
 //   OUT/inbox/scan/MRM-SCAN_YYYYMMDD_HHMMSS_NNNN.pdf       mailroom batches
-//   OUT/truth.jsonl   one line per logical document (the samples' format)
+//   OUT/truth.jsonl   one line per logical document (the samples' format, plus
+//                     for a printed fill the fonts used and each value as written)
 //   OUT/files.jsonl   one line per file: pages, roles and degradations
 //   OUT/run.json      the options, counts and fonts used
 //

@@ -16,6 +16,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "extract/confidence.h"
+#include "recognizer/recognizer.h"
 
 namespace intake {
 namespace {
@@ -265,25 +266,6 @@ std::string Join(std::initializer_list<std::string_view> parts) {
 }
 
 // Characters Tesseract may return for a format (empty: any).
-std::string WhitelistOf(FieldFormat format) {
-  switch (format) {
-    case FieldFormat::kDate: return Join({kDigits, "/-."});
-    case FieldFormat::kPhone: return Join({kDigits, "()-.+ "});
-    case FieldFormat::kMrn: return std::string(kDigits);
-    case FieldFormat::kZip: return Join({kDigits, "-"});
-    case FieldFormat::kState: return std::string(kUpper);
-    case FieldFormat::kEmail: return Join({kUpper, kLower, kDigits, "@._-+"});
-    case FieldFormat::kName:
-    case FieldFormat::kCity: return Join({kUpper, kLower, kAccented, " -.,'"});
-    // Initials are written in capitals; allowing lower case only invites
-    // "l" for "I" and "Cc" for "C".
-    case FieldFormat::kInitial:
-    case FieldFormat::kInitials: return Join({kUpper, kAccentedUpper, "."});
-    case FieldFormat::kStreet:
-    case FieldFormat::kText: return "";
-  }
-  return "";
-}
 
 // Checks strict enough that a misread character rarely passes them.
 bool StrictFormat(FieldFormat format) {
@@ -484,6 +466,36 @@ GrayImage Smaller(const GrayImage& crop) {
 // fares best against its format (passed, then repaired, then failed; the
 // crop as it is on a tie); how many of the other two give the same value
 // goes into the confidence.
+// Readings of the recognizer's beam tried against the format.
+constexpr int kRecognizerBeams = 8;
+
+// Formats where the recognizer read more values exactly than Tesseract on
+// fonts it never saw in training (recognizer/models/MODEL.md): digits.
+bool RecognizerReads(FieldFormat format) {
+  return format == FieldFormat::kDate || format == FieldFormat::kMrn || format == FieldFormat::kPhone ||
+         format == FieldFormat::kZip;
+}
+
+// The recognizer's most probable reading that the field's format accepts;
+// nullopt when none does or the model cannot be loaded. One network per
+// worker thread (FieldRecognizer serializes calls on one object).
+std::optional<FieldReading> ReadWithRecognizer(const TemplateField& field, const GrayImage& crop,
+                                               const std::string& language, const Today& today) {
+  if (!RecognizerReads(field.format)) return std::nullopt;
+  thread_local const Result<FieldRecognizer> recognizer = FieldRecognizer::Load(DefaultRecognizerModel());
+  if (!recognizer) return std::nullopt;
+  const std::vector<Candidate> candidates = recognizer->Read(crop, field.format, kRecognizerBeams);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const Interpreted value = Interpret(field, candidates[i].text, language, today);
+    if (value.check != FormatCheck::kPassed) continue;
+    FieldReading reading;
+    reading.value = value.value;
+    reading.confidence = recognizer->Confidence(candidates, i, true);
+    return reading;
+  }
+  return std::nullopt;
+}
+
 // The dot after a written initial ("THOMAS L. MITCHELL") is a few pixels
 // that OCR often misses, and people also leave it out, so a name with a bare
 // one-letter word is right only as often as this (seen on the generated
@@ -503,7 +515,7 @@ std::optional<FieldReading> ReadText(const TemplateField& field, const GrayImage
                                      OcrEngine& ocr) {
   const std::optional<GrayImage> crop = WritingImage(page, blank, widget);
   if (!crop) return std::nullopt;
-  const std::string whitelist = WhitelistOf(field.format);
+  const std::string whitelist = OcrCharacters(field.format);
   const OcrMode mode = field.lines > 1 ? OcrMode::kBlock : OcrMode::kSingleLine;
   const std::array<Ocr, 3> reads = {Recognize(ocr, *crop, mode, whitelist),
                                     Recognize(ocr, Thickened(*crop), mode, whitelist),
@@ -518,6 +530,15 @@ std::optional<FieldReading> ReadText(const TemplateField& field, const GrayImage
   }
   FieldReading reading;
   reading.box = ToArray(widget);
+  if (best < 0 || values[best].check == FormatCheck::kFailed) {
+    // Tesseract gave nothing the format accepts: for digit formats our own
+    // recognizer's best reading that the format accepts is more often right
+    // (recognizer/models/MODEL.md), with its own calibrated confidence.
+    if (std::optional<FieldReading> own = ReadWithRecognizer(field, *crop, language, today)) {
+      own->box = reading.box;
+      return own;
+    }
+  }
   if (best < 0) {
     reading.value = "";
     reading.confidence = 0;
@@ -546,6 +567,26 @@ MarkReading DecideMark(double ink, double threshold, double spread, double measu
 cv::Rect Inset(Box box, int by) { return {box.x + by, box.y + by, box.w - 2 * by, box.h - 2 * by}; }
 
 }  // namespace
+
+std::string OcrCharacters(FieldFormat format) {
+  switch (format) {
+    case FieldFormat::kDate: return Join({kDigits, "/-."});
+    case FieldFormat::kPhone: return Join({kDigits, "()-.+ "});
+    case FieldFormat::kMrn: return std::string(kDigits);
+    case FieldFormat::kZip: return Join({kDigits, "-"});
+    case FieldFormat::kState: return std::string(kUpper);
+    case FieldFormat::kEmail: return Join({kUpper, kLower, kDigits, "@._-+"});
+    case FieldFormat::kName:
+    case FieldFormat::kCity: return Join({kUpper, kLower, kAccented, " -.,'"});
+    // Initials are written in capitals; allowing lower case only invites
+    // "l" for "I" and "Cc" for "C".
+    case FieldFormat::kInitial:
+    case FieldFormat::kInitials: return Join({kUpper, kAccentedUpper, "."});
+    case FieldFormat::kStreet:
+    case FieldFormat::kText: return "";
+  }
+  return "";
+}
 
 std::optional<GrayImage> WritingInField(const GrayImage& page, const GrayImage& blank, Box widget) {
   return WritingImage(page, blank, ToRect(widget));

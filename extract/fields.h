@@ -101,6 +101,10 @@ enum class DateRole {
 std::optional<std::string> NormalizeDate(const std::string& text, const std::string& language, DateRole role,
                                          int reference_year);
 
+/// The characters Tesseract may return for a value of `format` ("" for
+/// street and free text: anything).
+std::string OcrCharacters(FieldFormat format);
+
 /// The writing in a text or initials box (`widget`, template pixels) on a
 /// white ground: the ink the blank form does not print there, with strokes cut
 /// by its printed lines mended, cut to the writing with a small margin; what a

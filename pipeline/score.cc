@@ -8,7 +8,6 @@
 namespace intake {
 namespace {
 
-using Page = std::pair<std::string, int>;  // (attachment or "", page)
 
 // Lower case (ASCII and Latin-1 letters: Ñ -> ñ, Í -> í), white space folded;
 // accents are kept, so "Pena" is not "Peña".
@@ -43,21 +42,8 @@ std::string FileKey(const std::string& path) {
   return name.substr(0, name.find(':'));
 }
 
-std::set<Page> TruthPages(const nlohmann::json& truth) {
-  std::set<Page> pages;
-  for (const auto& entry : truth.at("pages")) {
-    if (entry.is_number()) {
-      pages.insert({"", entry.get<int>()});
-    } else {
-      const std::string attachment = entry.value("attachment", "");
-      for (const auto& p : entry.at("pages")) pages.insert({attachment, p.get<int>()});
-    }
-  }
-  return pages;
-}
-
-std::set<Page> RequestPages(const Request& request) {
-  std::set<Page> pages;
+std::set<TruthPage> RequestPages(const Request& request) {
+  std::set<TruthPage> pages;
   for (const PagesRef& part : request.source.parts) {
     for (int p : part.pages) pages.insert({part.attachment.value_or(""), p});
   }
@@ -82,6 +68,19 @@ bool ValuesMatch(const nlohmann::json& truth, const nlohmann::json& value) {
   return truth == value;
 }
 
+std::set<TruthPage> TruthPages(const nlohmann::json& truth) {
+  std::set<TruthPage> pages;
+  for (const auto& entry : truth.at("pages")) {
+    if (entry.is_number()) {
+      pages.insert({"", entry.get<int>()});
+    } else {
+      const std::string attachment = entry.value("attachment", "");
+      for (const auto& p : entry.at("pages")) pages.insert({attachment, p.get<int>()});
+    }
+  }
+  return pages;
+}
+
 Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nlohmann::json>& truth,
                     const FieldKindFn& kind_of) {
   Score score;
@@ -92,7 +91,7 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
   std::vector<bool> used(requests.size(), false);
   for (const nlohmann::json& doc : truth) {
     const std::string file = FileKey(doc.at("file").get<std::string>());
-    const std::set<Page> pages = TruthPages(doc);
+    const std::set<TruthPage> pages = TruthPages(doc);
     const std::string channel = doc.value("channel", "");
     const std::string fill = doc.contains("fill_mode") && doc["fill_mode"].is_string() ? doc["fill_mode"].get<std::string>() : "none";
     // The request of the same file sharing the most pages; a page-less truth
@@ -101,9 +100,9 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
     std::size_t best_overlap = 0;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       if (used[i] || FileKey(requests[i].source.file) != file) continue;
-      const std::set<Page> theirs = RequestPages(requests[i]);
+      const std::set<TruthPage> theirs = RequestPages(requests[i]);
       std::size_t overlap = 0;
-      for (const Page& p : theirs) overlap += pages.count(p);
+      for (const TruthPage& p : theirs) overlap += pages.count(p);
       const bool both_empty = pages.empty() && theirs.empty();
       if ((overlap > best_overlap) || (both_empty && best < 0)) {
         best = static_cast<int>(i);

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,13 @@ struct Score {
 /// Maps a field key of a form ("AUTH", "patient.dob") to a kind for the tables
 /// ("date", "name", "checkbox", ...).
 using FieldKindFn = std::function<std::string(const std::string& form, const std::string& key)>;
+
+/// (attachment or "", 1-based page): a page of a file or of one attachment.
+using TruthPage = std::pair<std::string, int>;
+
+/// The pages a truth document lists (SPEC section 9: numbers for faxes and
+/// scans, {"attachment", "pages"} for e-mail).
+std::set<TruthPage> TruthPages(const nlohmann::json& truth);
 
 /// Values equal as SPEC section 9 compares them.
 bool ValuesMatch(const nlohmann::json& truth, const nlohmann::json& value);
