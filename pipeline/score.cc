@@ -93,6 +93,13 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
     const std::string file = FileKey(doc.at("file").get<std::string>());
     const std::set<TruthPage> pages = TruthPages(doc);
     const std::string channel = doc.value("channel", "");
+    // E-mail fields are also counted by what was attached (a phone photo, a
+    // scanned PDF, an e-filled PDF, a TIFF), so photos show on their own line.
+    const std::string attached = doc.contains("email_attachment_kind") && doc["email_attachment_kind"].is_string()
+                                     ? channel + " " + doc["email_attachment_kind"].get<std::string>()
+                                     : "";
+    Tally no_source;
+    Tally& by_source = attached.empty() ? no_source : score.fields_by_channel[attached];
     const std::string fill = doc.contains("fill_mode") && doc["fill_mode"].is_string() ? doc["fill_mode"].get<std::string>() : "none";
     // The request of the same file sharing the most pages; a page-less truth
     // document (a message without attachment) matches a page-less request.
@@ -119,6 +126,7 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
         if (!value.is_null()) {
           ++score.fields.total;
           ++score.fields_by_channel[channel].total;
+          ++by_source.total;
           ++score.fields_by_fill[fill].total;
           ++score.fields_by_kind[kind_of(doc.value("form", ""), key)].total;
         }
@@ -162,7 +170,7 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
         continue;
       }
       const bool right = it != request.fields.end() && ValuesMatch(value, it->second.value);
-      for (Tally* t : {&score.fields, &score.fields_by_channel[channel], &score.fields_by_fill[fill],
+      for (Tally* t : {&score.fields, &score.fields_by_channel[channel], &by_source, &score.fields_by_fill[fill],
                        &score.fields_by_kind[kind_of(doc.value("form", ""), key)]}) {
         ++t->total;
         t->right += right;

@@ -45,7 +45,7 @@ struct Score {
   Tally fields;                           // filled truth fields read exactly
   Tally blank_fields;                     // blank truth fields left out (no invented value)
   std::map<std::string, Tally> fields_by_kind;
-  std::map<std::string, Tally> fields_by_channel;
+  std::map<std::string, Tally> fields_by_channel;  // also "email photo", "email scan_pdf", ... by attachment
   std::map<std::string, Tally> fields_by_fill;  // hand, typed, efill
   std::map<std::string, Tally> classification_by_channel;
   Tally straight_through;                 // right = routed

@@ -72,6 +72,27 @@ TEST(ScoreTest, RequestsAreMatchedByFileAndPageOverlapAndEveryMetricCounts) {
   EXPECT_EQ(ScoreJson(s)["fields"]["right"], 2);
 }
 
+TEST(ScoreTest, EmailFieldsAreAlsoCountedByWhatWasAttached) {
+  nlohmann::json photo = Truth("inbox/email/new/7.M1P1Q1.host", {{{"attachment", "IMG_1.jpg"}, {"pages", {1}}}},
+                               "AMEND", {{"patient.dob", "1970-03-04"}}, {"amendments"}, false, "email");
+  photo["email_attachment_kind"] = "photo";
+  nlohmann::json efill = Truth("inbox/email/new/8.M1P1Q1.host", {{{"attachment", "form.pdf"}, {"pages", {1}}}},
+                               "AMEND", {{"patient.dob", "1971-03-04"}}, {"amendments"}, false, "email");
+  efill["email_attachment_kind"] = "efill";
+  std::vector<Request> requests;
+  requests.push_back(Req("7.M1P1Q1.host", "IMG_1.jpg", {1}, "AMEND", {"amendments"}, "needs_review"));
+  requests.back().fields["patient.dob"] = {"1970-08-04", 0.4};
+  requests.push_back(Req("8.M1P1Q1.host", "form.pdf", {1}, "AMEND", {"amendments"}, "routed"));
+  requests.back().fields["patient.dob"] = {"1971-03-04", 1.0};
+  const Score s = ScoreRequests(requests, {photo, efill}, Kind);
+  EXPECT_EQ(s.fields_by_channel.at("email").right, 1);
+  EXPECT_EQ(s.fields_by_channel.at("email").total, 2);
+  EXPECT_EQ(s.fields_by_channel.at("email photo").right, 0);
+  EXPECT_EQ(s.fields_by_channel.at("email photo").total, 1);
+  EXPECT_EQ(s.fields_by_channel.at("email efill").right, 1);
+  EXPECT_FALSE(s.fields_by_channel.contains("fax photo"));
+}
+
 TEST(ScoreTest, UnmatchedTruthDocumentCountsAgainstEveryRate) {
   std::vector<nlohmann::json> truth = {Truth("fax9.tif", {1}, "AUTH", {{"patient.dob", "1980-01-02"}}, {"records"}, true)};
   const Score s = ScoreRequests({}, truth, Kind);
