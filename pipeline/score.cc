@@ -99,7 +99,7 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
                                      ? channel + " " + doc["email_attachment_kind"].get<std::string>()
                                      : "";
     Tally no_source;
-    Tally& by_source = attached.empty() ? no_source : score.fields_by_channel[attached];
+    auto by_source = [&]() -> Tally& { return attached.empty() ? no_source : score.fields_by_channel[attached]; };
     const std::string fill = doc.contains("fill_mode") && doc["fill_mode"].is_string() ? doc["fill_mode"].get<std::string>() : "none";
     // The request of the same file sharing the most pages; a page-less truth
     // document (a message without attachment) matches a page-less request.
@@ -126,7 +126,7 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
         if (!value.is_null()) {
           ++score.fields.total;
           ++score.fields_by_channel[channel].total;
-          ++by_source.total;
+          ++by_source().total;
           ++score.fields_by_fill[fill].total;
           ++score.fields_by_kind[kind_of(doc.value("form", ""), key)].total;
         }
@@ -170,7 +170,7 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
         continue;
       }
       const bool right = it != request.fields.end() && ValuesMatch(value, it->second.value);
-      for (Tally* t : {&score.fields, &score.fields_by_channel[channel], &by_source, &score.fields_by_fill[fill],
+      for (Tally* t : {&score.fields, &score.fields_by_channel[channel], &by_source(), &score.fields_by_fill[fill],
                        &score.fields_by_kind[kind_of(doc.value("form", ""), key)]}) {
         ++t->total;
         t->right += right;
@@ -207,7 +207,7 @@ std::string FormatScore(const Score& s) {
   out += fmt::format("routing               {}\n", Pct(s.routing));
   out += fmt::format("fields (filled)       {}\n", Pct(s.fields));
   for (const auto& [fill, t] : s.fields_by_fill) out += fmt::format("  fill {:<15}{}\n", fill, Pct(t));
-  for (const auto& [channel, t] : s.fields_by_channel) out += fmt::format("  channel {:<12}{}\n", channel, Pct(t));
+  for (const auto& [channel, t] : s.fields_by_channel) out += fmt::format("  channel {:<15}{}\n", channel, Pct(t));
   for (const auto& [kind, t] : s.fields_by_kind) out += fmt::format("  kind {:<15}{}\n", kind, Pct(t));
   out += fmt::format("blank fields left out {}\n", Pct(s.blank_fields));
   out += fmt::format("straight-through      {}\n", Pct(s.straight_through));
