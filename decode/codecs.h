@@ -9,6 +9,8 @@
 #include "core/error.h"
 #include "decode/decode.h"
 
+class QPDF;
+
 namespace intake::decode_detail {
 
 /// Counts pages and pixels against DecodeLimits. Decoders call it with the
@@ -30,5 +32,10 @@ Result<DecodedFile> DecodeTiff(std::span<const std::uint8_t> bytes, const Decode
 Result<DecodedFile> DecodePdf(std::span<const std::uint8_t> bytes, const DecodeLimits& limits);
 Result<DecodedFile> DecodeJpeg(std::span<const std::uint8_t> bytes, const DecodeLimits& limits);
 Result<DecodedFile> DecodePng(std::span<const std::uint8_t> bytes, const DecodeLimits& limits);
+
+/// Opens `bytes` into `pdf` with qpdf's info, warnings and errors discarded
+/// (a damaged file is ours to report, not qpdf's to print). Throws qpdf's
+/// exceptions, as QPDF::processMemoryFile does.
+void OpenPdfQuietly(QPDF& pdf, std::span<const std::uint8_t> bytes);
 
 }  // namespace intake::decode_detail

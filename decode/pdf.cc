@@ -126,13 +126,7 @@ std::string ValueText(QPDFObjectHandle value) {
 // Every widget on every page, in page order. Throws qpdf's exceptions.
 std::vector<AcroFormValue> ReadWidgets(std::span<const std::uint8_t> bytes) {
   QPDF pdf;
-  std::shared_ptr<QPDFLogger> logger = QPDFLogger::create();
-  logger->setInfo(logger->discard());
-  logger->setWarn(logger->discard());
-  logger->setError(logger->discard());
-  pdf.setLogger(logger);
-  pdf.setSuppressWarnings(true);
-  pdf.processMemoryFile("pdf", reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  decode_detail::OpenPdfQuietly(pdf, bytes);
   QPDFAcroFormDocumentHelper forms(pdf);
   std::vector<AcroFormValue> widgets;
   if (!forms.hasAcroForm()) return widgets;
@@ -180,6 +174,16 @@ Result<std::vector<AcroFormValue>> ReadWidgetsSafely(std::span<const std::uint8_
 }  // namespace
 
 namespace decode_detail {
+
+void OpenPdfQuietly(QPDF& pdf, std::span<const std::uint8_t> bytes) {
+  std::shared_ptr<QPDFLogger> logger = QPDFLogger::create();
+  logger->setInfo(logger->discard());
+  logger->setWarn(logger->discard());
+  logger->setError(logger->discard());
+  pdf.setLogger(logger);
+  pdf.setSuppressWarnings(true);
+  pdf.processMemoryFile("pdf", reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
 
 Result<DecodedFile> DecodePdf(std::span<const std::uint8_t> bytes, const DecodeLimits& limits) {
   if (!(limits.pdf_dpi > 0)) return Fail(ErrorCode::kInternal, "PDF render resolution must be positive");

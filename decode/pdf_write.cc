@@ -8,26 +8,16 @@
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFAcroFormDocumentHelper.hh>
 #include <qpdf/QPDFExc.hh>
-#include <qpdf/QPDFLogger.hh>
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFWriter.hh>
 
 #include <exception>
 
+#include "decode/codecs.h"
 #include "decode/decode.h"
 
 namespace intake {
 namespace {
-
-void OpenQuietly(QPDF& pdf, std::span<const std::uint8_t> bytes) {
-  std::shared_ptr<QPDFLogger> logger = QPDFLogger::create();
-  logger->setInfo(logger->discard());
-  logger->setWarn(logger->discard());
-  logger->setError(logger->discard());
-  pdf.setLogger(logger);
-  pdf.setSuppressWarnings(true);
-  pdf.processMemoryFile("pdf", reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
 
 std::vector<std::uint8_t> Bytes(QPDFWriter& writer) {
   writer.write();
@@ -56,7 +46,7 @@ Result<std::vector<std::uint8_t>> FillAcroForm(std::span<const std::uint8_t> pdf
                                                const std::vector<PdfOverlay>& overlays) {
   return Safely([&]() -> Result<std::vector<std::uint8_t>> {
     QPDF pdf;
-    OpenQuietly(pdf, pdf_bytes);
+    decode_detail::OpenPdfQuietly(pdf, pdf_bytes);
     QPDFAcroFormDocumentHelper forms(pdf);
     if (!forms.hasAcroForm() && !values.empty()) {
       return Fail(ErrorCode::kUnsupportedFormat, "PDF has no fillable fields");
@@ -96,7 +86,7 @@ Result<std::vector<std::uint8_t>> FillAcroForm(std::span<const std::uint8_t> pdf
 Result<std::vector<std::uint8_t>> EncryptPdf(std::span<const std::uint8_t> pdf_bytes, const std::string& user_password) {
   return Safely([&]() -> Result<std::vector<std::uint8_t>> {
     QPDF pdf;
-    OpenQuietly(pdf, pdf_bytes);
+    decode_detail::OpenPdfQuietly(pdf, pdf_bytes);
     QPDFWriter writer(pdf);
     writer.setOutputMemory();
     // A fixed /ID: RC4 needs no random salt, so the same input locks the same way.

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -19,6 +18,7 @@
 #include "classifiers/identify.h"
 #include "email/message.h"
 #include "extract/fields.h"
+#include "pipeline/measure.h"
 #include "pipeline/score.h"
 
 namespace intake {
@@ -179,8 +179,7 @@ Result<CropsReport> WriteFieldCrops(const fs::path& corpus_dir, const fs::path& 
     workers.emplace_back([&, t] {
       for (std::size_t i = next++; i < files.size(); i = next++) {
         const fs::path& relative = files[i];
-        std::ifstream in(corpus_dir / relative, std::ios::binary);
-        const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::vector<std::uint8_t> bytes = ReadBytes(corpus_dir / relative);
         const bool email = relative.string().find("inbox/email/") == 0;
         Result<std::vector<CorpusPage>> pages = ReadCorpusPages(bytes, email, options, knowledge, *engines[t]);
         if (!pages) continue;

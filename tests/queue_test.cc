@@ -33,6 +33,7 @@ using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::CommandResult;
+using testing::Gate;
 using testing::TempDir;
 
 template <class T>
@@ -518,32 +519,6 @@ TEST(QueueCsvTest, CsvFieldQuotesOnlyWhatNeedsIt) {
 }
 
 // -------------------------------------------------------------- processes
-
-// Holds forked children until the parent opens it.
-class Gate {
- public:
-  Gate() {
-    if (::pipe(fds_) != 0) throw std::runtime_error("pipe failed");
-  }
-  ~Gate() {
-    ::close(fds_[0]);
-    Open();
-  }
-  Gate(const Gate&) = delete;
-  Gate& operator=(const Gate&) = delete;
-  void Wait() {  // in a child: returns once every copy of the write end is closed
-    Open();
-    char byte;
-    while (::read(fds_[0], &byte, 1) > 0) {
-    }
-  }
-  void Open() {
-    if (fds_[1] >= 0) ::close(std::exchange(fds_[1], -1));
-  }
-
- private:
-  int fds_[2];
-};
 
 // Forks a clerk that opens the ledger, waits at the gate, runs `work` and
 // writes what it returns, one id a line, to `out`. Exits 0, or 2 when the

@@ -20,12 +20,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
 namespace intake {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Gate;
 using testing::ReadFile;
 using testing::TempDir;
 using testing::WriteFile;
@@ -596,33 +598,6 @@ TEST(StoreCrashTest, WriterKilledAtRandomMomentsLeavesAConsistentLedger) {
   }
   EXPECT_GT(Scalar(db, "SELECT count(*) FROM files WHERE state = 'processed'"), 0) << "the writer did no work";
 }
-
-// Holds forked children until the parent opens it: a child's Wait returns
-// once every copy of the write end is closed.
-class Gate {
- public:
-  Gate() {
-    if (::pipe(fds_) != 0) throw std::runtime_error("pipe failed");
-  }
-  ~Gate() {
-    ::close(fds_[0]);
-    Open();
-  }
-  Gate(const Gate&) = delete;
-  Gate& operator=(const Gate&) = delete;
-  void Wait() {  // in a child
-    Open();
-    char byte;
-    while (::read(fds_[0], &byte, 1) > 0) {
-    }
-  }
-  void Open() {  // in the parent, after forking
-    if (fds_[1] >= 0) ::close(std::exchange(fds_[1], -1));
-  }
-
- private:
-  int fds_[2];
-};
 
 TEST(StoreConcurrencyTest, ProcessesOpeningANewLedgerAtOnceAllSucceed) {
   TempDir dir;

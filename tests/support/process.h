@@ -7,10 +7,13 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace intake::testing {
@@ -34,5 +37,32 @@ Child StartCommand(const std::vector<std::string>& argv, const std::filesystem::
 
 /// Waits for the child; returns its exit code, or -signal when a signal ended it.
 int WaitChild(Child child);
+
+/// Holds forked children until the parent opens it: a child's Wait returns
+/// once every copy of the write end is closed (the parent's Open, or its exit).
+class Gate {
+ public:
+  Gate() {
+    if (::pipe(fds_) != 0) throw std::runtime_error("pipe failed");
+  }
+  ~Gate() {
+    ::close(fds_[0]);
+    Open();
+  }
+  Gate(const Gate&) = delete;
+  Gate& operator=(const Gate&) = delete;
+  void Wait() {  // in a child
+    Open();
+    char byte;
+    while (::read(fds_[0], &byte, 1) > 0) {
+    }
+  }
+  void Open() {
+    if (fds_[1] >= 0) ::close(std::exchange(fds_[1], -1));
+  }
+
+ private:
+  int fds_[2];
+};
 
 }  // namespace intake::testing
