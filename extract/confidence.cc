@@ -8,27 +8,34 @@ namespace {
 
 // ---- The calibration constants ------------------------------------------------
 //
-// Text: a logistic model, confidence = 1 / (1 + e^-z), with
-//   z = kBias + kOcr * ocr + kOcrTop * max(0, ocr - kOcrTopFrom) / (1 - kOcrTopFrom)
-//       + kStrictPassed      when the value passed a strict format check
-//       + kAgree * agreeing + kDisagree * (other_readings - agreeing)
-//       + kRepaired / kImplausible when so.
-// Fitted (logistic regression) on 5,400 fields of AUTH page 1 filled in 8
-// DejaVu and 6 Hershey faces, clean and faxed at both resolutions, then
-// rounded. On that data fields above 0.95 were 0.6% wrong; on the shared
-// samples, held out, typed fields above 0.95 were all right but hand-printed
-// ones 3.8% wrong (the faces fitted on are tidier than hands). kRepaired and
-// kImplausible had too few cases to fit and are set by judgment. Refit on the
-// generated corpus (hand-like fonts included) before routing on them.
-constexpr double kBias = 0.28;
-constexpr double kOcr = 1.12;
-constexpr double kOcrTop = 1.46;
-constexpr double kOcrTopFrom = 0.9;
-constexpr double kStrictPassed = 1.22;
-constexpr double kAgree = 1.30;
-constexpr double kDisagree = -1.21;
-constexpr double kRepaired = -0.5;
-constexpr double kImplausible = -2.0;
+// Text: a logistic model of the evidence, confidence = 1 / (1 + e^-z), with
+//   z = bias + strict [passed a strict format] + loose [passed a shape check]
+//       + repaired + implausible [when so] + ocr * (Tesseract's score)
+//       + tess_agree * (Tesseract readings giving the value)
+//       + tess_disagree * (those giving another) + rec_agree [recognizer's pick]
+//       + rec_share * (the recognizer's beam share) + bare_initial [when so]
+//       + unchecked [free text: no grammar to pass]
+//       + strict_unconfirmed [passed a strict format, the recognizer read otherwise].
+// Fitted by extract/calibrate/fit_confidence.py (logistic regression) on the
+// decisions DecideWriting makes for the field crops of a held-out corpus,
+// on half of its documents; the reliability tables on the other half are in
+// extract/calibrate/README.md. Refit whenever the recognizer model or the
+// decision changes.
+struct TextModel {
+  double bias, strict, loose, unchecked, repaired, implausible, ocr, tess_agree, tess_disagree, rec_agree,
+      rec_share, strict_unconfirmed, bare_initial;
+};
+// Both engines read the field: fitted on fonts the recognizer never saw.
+// (No implausible date was among them: that weight is 0 for want of data.)
+constexpr TextModel kBothEngines = {.bias = -5.354, .strict = 0.450, .loose = -1.518, .unchecked = -1.398,
+                                    .repaired = -2.887, .implausible = 0.000, .ocr = 3.160, .tess_agree = 2.285,
+                                    .tess_disagree = 0.773, .rec_agree = 3.187, .rec_share = 1.999,
+                                    .strict_unconfirmed = -0.606, .bare_initial = -4.979};
+// Tesseract alone (multi-line fields, or no recognizer model).
+constexpr TextModel kTesseractAlone = {.bias = -2.909, .strict = 0.952, .loose = -0.339, .unchecked = -0.280,
+                                       .repaired = -0.925, .implausible = -2.317, .ocr = 2.770, .tess_agree = 0.842,
+                                       .tess_disagree = -0.846, .rec_agree = 0, .rec_share = 0,
+                                       .strict_unconfirmed = 0, .bare_initial = -6.648};
 // A value that is not a valid value of its format is wrong as reported.
 constexpr double kFailedConfidence = 0.02;
 // Never claim certainty from OCR: one wrong digit voids a date.
@@ -45,12 +52,18 @@ constexpr double kUnnormalizedAcroFormConfidence = 0.3;
 
 double TextConfidence(const TextEvidence& evidence) {
   if (evidence.format == FormatCheck::kFailed) return kFailedConfidence;
-  const double ocr = std::clamp(evidence.ocr, 0.0, 1.0);
-  double z = kBias + kOcr * ocr + kOcrTop * std::max(0.0, ocr - kOcrTopFrom) / (1 - kOcrTopFrom);
-  if (evidence.format == FormatCheck::kPassed && evidence.strict_format) z += kStrictPassed;
-  if (evidence.format == FormatCheck::kRepaired) z += kRepaired;
-  if (evidence.format == FormatCheck::kImplausible) z += kImplausible;
-  z += kAgree * evidence.agreeing + kDisagree * (evidence.other_readings - evidence.agreeing);
+  const TextModel& k = evidence.recognizer_read ? kBothEngines : kTesseractAlone;
+  const bool passed = evidence.format == FormatCheck::kPassed;
+  const double z = k.bias + (passed && evidence.strict_format ? k.strict : 0) +
+                   (passed && !evidence.strict_format ? k.loose : 0) +
+                   (evidence.format == FormatCheck::kNone ? k.unchecked : 0) +
+                   (passed && evidence.strict_format && !evidence.recognizer_agrees ? k.strict_unconfirmed : 0) +
+                   (evidence.format == FormatCheck::kRepaired ? k.repaired : 0) +
+                   (evidence.format == FormatCheck::kImplausible ? k.implausible : 0) +
+                   k.ocr * std::clamp(evidence.ocr, 0.0, 1.0) + k.tess_agree * evidence.tesseract_agreeing +
+                   k.tess_disagree * evidence.tesseract_disagreeing + (evidence.recognizer_agrees ? k.rec_agree : 0) +
+                   k.rec_share * std::clamp(evidence.recognizer_share, 0.0, 1.0) +
+                   (evidence.bare_initial ? k.bare_initial : 0);
   return std::min(1 / (1 + std::exp(-z)), kMaxTextConfidence);
 }
 

@@ -5,8 +5,8 @@
 // the mapping can be calibrated on the generated corpus (of the fields given
 // 0.9, about nine in ten must be right) without touching the readers.
 //
-//   double c = TextConfidence({.ocr = 0.93, .format = FormatCheck::kPassed,
-//                              .strict_format = true, .other_readings = 2, .agreeing = 2});
+//   double c = TextConfidence({.format = FormatCheck::kPassed, .strict_format = true, .ocr = 0.93,
+//                              .tesseract_agreeing = 1, .recognizer_agrees = true, .recognizer_share = 0.9});
 #pragma once
 
 namespace intake {
@@ -20,17 +20,20 @@ enum class FormatCheck {
   kFailed,       // does not normalize: reported as read, for a person to fix
 };
 
+/// What the readings of one text field say about the value chosen (reading.h).
 struct TextEvidence {
-  double ocr = 0;  // Tesseract's lowest word confidence in the reading, 0..1
   FormatCheck format = FormatCheck::kNone;
   // The format's check is strict enough that a misread character rarely
   // passes it (date, MRN, ZIP, phone, state), unlike the shape checks of
   // names and e-mail addresses.
   bool strict_format = false;
-  // Further readings of the same box under small changes (strokes thicker,
-  // the crop smaller), and how many of them gave the same value.
-  int other_readings = 0;
-  int agreeing = 0;
+  double ocr = 0;                 // Tesseract's best word-level score for the value, 0..1 (0: it never read it)
+  int tesseract_agreeing = 0;     // Tesseract readings (as is, thicker, smaller) that gave the value
+  int tesseract_disagreeing = 0;  // ... that gave another one
+  bool recognizer_read = false;    // the recognizer read the field (one-line fields, model loaded)
+  bool recognizer_agrees = false;  // its most probable reading the grammar accepts is the value
+  double recognizer_share = 0;     // share of the recognizer's beam on readings that mean the value
+  bool bare_initial = false;       // a name with a one-letter word: its dot is what OCR loses
 };
 
 /// Confidence of an OCR-read text value.

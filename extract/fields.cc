@@ -16,7 +16,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "extract/confidence.h"
-#include "recognizer/recognizer.h"
+#include "extract/reading.h"
 
 namespace intake {
 namespace {
@@ -82,15 +82,6 @@ constexpr double kCheckedInkSpread = 0.06;
 constexpr int kSignatureInsetPx = 4;
 constexpr double kSignatureInkPx = 150;
 constexpr double kSignatureLogSpread = 1.386;  // ln 4
-
-// ---- Dates --------------------------------------------------------------------
-
-// Dates outside these spans are read but doubted: nobody is older than
-// kOldestPersonYears; other dates on these forms lie within a century back
-// and kLatestFutureYears ahead (an expiration date).
-constexpr int kOldestPersonYears = 120;
-constexpr int kEarliestPastYears = 100;
-constexpr int kLatestFutureYears = 30;
 
 cv::Mat View(const GrayImage& image) {
   return cv::Mat(image.height, image.width, CV_8UC1, const_cast<std::uint8_t*>(image.pixels.data()));
@@ -251,164 +242,6 @@ cv::Rect WritingArea(const GrayImage& blank, cv::Rect widget) {
   return {left, top, right - left, bottom - top};
 }
 
-// ---- Reading text -------------------------------------------------------------
-
-constexpr std::string_view kDigits = "0123456789";
-constexpr std::string_view kUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-constexpr std::string_view kLower = "abcdefghijklmnopqrstuvwxyz";
-constexpr std::string_view kAccented = "ÁÉÍÓÚÜÑáéíóúüñ";
-constexpr std::string_view kAccentedUpper = "ÁÉÍÓÚÜÑ";
-
-std::string Join(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  for (std::string_view p : parts) out += p;
-  return out;
-}
-
-// Characters Tesseract may return for a format (empty: any).
-
-// Checks strict enough that a misread character rarely passes them.
-bool StrictFormat(FieldFormat format) {
-  return format == FieldFormat::kDate || format == FieldFormat::kMrn || format == FieldFormat::kZip ||
-         format == FieldFormat::kPhone || format == FieldFormat::kState;
-}
-
-bool Checked(FieldFormat format) { return format != FieldFormat::kText && format != FieldFormat::kStreet; }
-
-std::string FoldSpaces(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (space) {
-      if (!out.empty() && out.back() != ' ') out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  if (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
-struct Today {
-  int year = 0;
-  std::string iso;
-};
-
-Today Now() {
-  const std::chrono::year_month_day ymd(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return {static_cast<int>(ymd.year()), buffer};
-}
-
-DateRole RoleOf(std::string_view key) { return key.ends_with("dob") ? DateRole::kPast : DateRole::kNearToday; }
-
-bool Plausible(const std::string& iso, DateRole role, const Today& today) {
-  const int year = std::stoi(iso.substr(0, 4));
-  if (role == DateRole::kPast) return iso <= today.iso && year >= today.year - kOldestPersonYears;
-  return year >= today.year - kEarliestPastYears && year <= today.year + kLatestFutureYears;
-}
-
-// Tesseract reads a written or faxed '@' as '0', 'O' or 'Q' more often than
-// as '@'. When a reading has no '@' and exactly one such character, made an
-// '@', gives an address whose domain has no digit, that is the address.
-std::optional<std::string> RepairEmail(const std::string& text) {
-  if (text.find('@') != std::string::npos) return std::nullopt;
-  std::optional<std::string> found;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '0' && text[i] != 'O' && text[i] != 'Q') continue;
-    std::string candidate = text;
-    candidate[i] = '@';
-    const std::optional<std::string> address = NormalizeValue(FieldFormat::kEmail, candidate, "");
-    if (!address || std::any_of(address->begin() + address->find('@'), address->end(), ::isdigit)) continue;
-    if (found && *found != *address) return std::nullopt;
-    found = address;
-  }
-  return found;
-}
-
-// Hand-written dates lose or gain a separator in OCR ("1129/2026" for
-// 11/29/2026, "225/26" for 2/25/26). The digits are split every way a month,
-// a day and a year (2 or 4 digits, last) can be cut from them, keeping the
-// separators that were read; when exactly one split is a plausible date,
-// that is the date.
-std::optional<std::string> RepairDate(const std::string& text, const std::string& language, DateRole role,
-                                      const Today& today) {
-  std::vector<std::string> groups(1);
-  for (char c : text) {
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      groups.back().push_back(c);
-    } else if (!groups.back().empty()) {
-      groups.emplace_back();
-    }
-  }
-  if (groups.back().empty()) groups.pop_back();
-  if (groups.empty() || groups.size() > 2) return std::nullopt;
-  std::set<std::string> dates;
-  auto try_split = [&](const std::string& month, const std::string& day, const std::string& year) {
-    if (month.empty() || day.empty() || month.size() > 2 || day.size() > 2) return;
-    if (year.size() != 2 && year.size() != 4) return;
-    const std::optional<std::string> date = NormalizeDate(month + "/" + day + "/" + year, language, role, today.year);
-    // Month first only: a split is a reading of what was written, not a guess at its order.
-    if (date && std::stoi(date->substr(5, 2)) == std::stoi(month) && Plausible(*date, role, today)) {
-      dates.insert(*date);
-    }
-  };
-  const std::string all = groups.size() == 1 ? groups[0] : groups[0] + groups[1];
-  for (std::size_t m = 1; m <= 2 && m < all.size(); ++m) {
-    for (std::size_t d = 1; d <= 2 && m + d < all.size(); ++d) {
-      const std::size_t cut = m + d;
-      // A separator that was read must fall at a cut.
-      if (groups.size() == 2 && groups[0].size() != m && groups[0].size() != cut) continue;
-      try_split(all.substr(0, m), all.substr(m, d), all.substr(cut));
-    }
-  }
-  if (dates.size() != 1) return std::nullopt;
-  return *dates.begin();
-}
-
-// A value as read and what its format says about it.
-struct Interpreted {
-  std::string value;
-  FormatCheck check = FormatCheck::kNone;
-};
-
-Interpreted Interpret(const TemplateField& field, const std::string& text, const std::string& language,
-                      const Today& today) {
-  const DateRole role = RoleOf(field.key);
-  const std::optional<std::string> normal = field.format == FieldFormat::kDate
-                                                ? NormalizeDate(text, language, role, today.year)
-                                                : NormalizeValue(field.format, text, language);
-  if (!normal && field.format == FieldFormat::kEmail) {
-    if (std::optional<std::string> repaired = RepairEmail(text)) return {*repaired, FormatCheck::kRepaired};
-  }
-  if (!normal && field.format == FieldFormat::kDate) {
-    if (std::optional<std::string> repaired = RepairDate(text, language, role, today)) {
-      return {*repaired, FormatCheck::kRepaired};
-    }
-  }
-  if (!normal) return {FoldSpaces(text), FormatCheck::kFailed};
-  if (!Checked(field.format)) return {*normal, FormatCheck::kNone};
-  if (field.format == FieldFormat::kDate && !Plausible(*normal, role, today)) {
-    return {*normal, FormatCheck::kImplausible};
-  }
-  return {*normal, FormatCheck::kPassed};
-}
-
-struct Ocr {
-  std::string text;
-  double confidence = 0;  // lowest word confidence
-};
-
-Ocr Recognize(OcrEngine& ocr, const GrayImage& crop, OcrMode mode, const std::string& whitelist) {
-  Result<OcrText> read = ocr.ReadRegion(crop, Box{}, mode, whitelist);
-  if (!read || read->words.empty()) return {};
-  Ocr out{read->text, 1.0};
-  for (const OcrWord& word : read->words) out.confidence = std::min(out.confidence, word.confidence);
-  return out;
-}
-
 std::optional<GrayImage> WritingImage(const GrayImage& page, const GrayImage& blank, cv::Rect widget) {
   const cv::Rect area = WritingArea(blank, widget);
   const AddedInk added = InkAddedIn(page, blank, area);
@@ -439,154 +272,23 @@ std::optional<GrayImage> WritingImage(const GrayImage& page, const GrayImage& bl
   return image;
 }
 
-// The crop with every stroke a pixel thicker, and the crop at kSmallScale:
-// Tesseract's reading of a hand-printed digit it is unsure of changes under
-// such small changes, while a sound reading stays.
-constexpr double kSmallScale = 0.75;
-
-GrayImage Thickened(const GrayImage& crop) {
-  GrayImage out = crop;
-  cv::Mat m(out.height, out.width, CV_8UC1, out.pixels.data());
-  cv::erode(m, m, cv::getStructuringElement(cv::MORPH_RECT, {2, 2}));
-  return out;
-}
-
-GrayImage Smaller(const GrayImage& crop) {
-  cv::Mat small;
-  cv::resize(View(crop), small, {}, kSmallScale, kSmallScale, cv::INTER_AREA);
-  GrayImage out = GrayImage::Blank(small.cols, small.rows, crop.dpi_x * kSmallScale, crop.dpi_y * kSmallScale);
-  for (int y = 0; y < small.rows; ++y) {
-    std::copy_n(small.ptr<std::uint8_t>(y), small.cols, &out.pixels[static_cast<std::size_t>(y) * small.cols]);
-  }
-  return out;
-}
-
-// A text or initials field, read three times with the format's characters:
-// the crop as it is, thickened and smaller. The value is the reading that
-// fares best against its format (passed, then repaired, then failed; the
-// crop as it is on a tie); how many of the other two give the same value
-// goes into the confidence.
-// Readings of the recognizer's beam tried against the format.
-constexpr int kRecognizerBeams = 8;
-
-// Formats where the recognizer read more values exactly than Tesseract on
-// fonts it never saw in training (recognizer/models/MODEL.md): digits.
-bool RecognizerReads(FieldFormat format) {
-  return format == FieldFormat::kDate || format == FieldFormat::kMrn || format == FieldFormat::kPhone ||
-         format == FieldFormat::kZip;
-}
-
-// The recognizer's most probable reading that the field's format accepts;
-// nullopt when none does or the model cannot be loaded. One network per
-// worker thread (FieldRecognizer serializes calls on one object).
-std::optional<FieldReading> ReadWithRecognizer(const TemplateField& field, const GrayImage& crop,
-                                               const std::string& language, const Today& today) {
-  if (!RecognizerReads(field.format)) return std::nullopt;
-  thread_local const Result<FieldRecognizer> recognizer = FieldRecognizer::Load(DefaultRecognizerModel());
-  if (!recognizer) return std::nullopt;
-  const std::vector<Candidate> candidates = recognizer->Read(crop, field.format, kRecognizerBeams);
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const Interpreted value = Interpret(field, candidates[i].text, language, today);
-    if (value.check != FormatCheck::kPassed) continue;
-    FieldReading reading;
-    reading.value = value.value;
-    reading.confidence = recognizer->Confidence(candidates, i, true);
-    return reading;
-  }
-  return std::nullopt;
-}
-
-// The dot after a written initial ("THOMAS L. MITCHELL") is a few pixels
-// that OCR often misses, and people also leave it out, so a name with a bare
-// one-letter word is right only as often as this (seen on the generated
-// corpus: two of every three such readings had lost a dot).
-constexpr double kBareInitialConfidence = 0.6;
-
-bool HasBareInitial(const std::string& name) {
-  std::istringstream words(name);
-  for (std::string word; words >> word;) {
-    if (word.size() == 1 && std::isalpha(static_cast<unsigned char>(word[0]))) return true;
-  }
-  return false;
-}
-
-std::optional<FieldReading> ReadText(const TemplateField& field, const GrayImage& page, const GrayImage& blank,
-                                     cv::Rect widget, const std::string& language, const Today& today,
-                                     OcrEngine& ocr) {
-  const std::optional<GrayImage> crop = WritingImage(page, blank, widget);
-  if (!crop) return std::nullopt;
-  const std::string whitelist = OcrCharacters(field.format);
-  const OcrMode mode = field.lines > 1 ? OcrMode::kBlock : OcrMode::kSingleLine;
-  const std::array<Ocr, 3> reads = {Recognize(ocr, *crop, mode, whitelist),
-                                    Recognize(ocr, Thickened(*crop), mode, whitelist),
-                                    Recognize(ocr, Smaller(*crop), mode, whitelist)};
-  std::array<Interpreted, 3> values;
-  auto rank = [](FormatCheck c) { return c == FormatCheck::kFailed ? 0 : c == FormatCheck::kRepaired ? 1 : 2; };
-  int best = -1;
-  for (int i = 0; i < 3; ++i) {
-    if (reads[i].text.empty()) continue;
-    values[i] = Interpret(field, reads[i].text, language, today);
-    if (best < 0 || rank(values[i].check) > rank(values[best].check)) best = i;
-  }
-  FieldReading reading;
-  reading.box = ToArray(widget);
-  if (best < 0 || values[best].check == FormatCheck::kFailed) {
-    // Tesseract gave nothing the format accepts: for digit formats our own
-    // recognizer's best reading that the format accepts is more often right
-    // (recognizer/models/MODEL.md), with its own calibrated confidence.
-    if (std::optional<FieldReading> own = ReadWithRecognizer(field, *crop, language, today)) {
-      own->box = reading.box;
-      return own;
-    }
-  }
-  if (best < 0) {
-    reading.value = "";
-    reading.confidence = 0;
-    return reading;
-  }
-  int agreeing = 0;
-  for (int i = 0; i < 3; ++i) {
-    if (i != best && !reads[i].text.empty() && values[i].value == values[best].value) ++agreeing;
-  }
-  reading.value = values[best].value;
-  reading.confidence = TextConfidence({.ocr = reads[best].confidence,
-                                       .format = values[best].check,
-                                       .strict_format = StrictFormat(field.format),
-                                       .other_readings = 2,
-                                       .agreeing = agreeing});
-  if (field.format == FieldFormat::kName && HasBareInitial(values[best].value)) {
-    reading.confidence = std::min(reading.confidence, kBareInitialConfidence);
-  }
-  return reading;
-}
-
 MarkReading DecideMark(double ink, double threshold, double spread, double measured) {
   return {ink >= threshold, MarkConfidence(ink, threshold, spread), measured};
 }
 
 cv::Rect Inset(Box box, int by) { return {box.x + by, box.y + by, box.w - 2 * by, box.h - 2 * by}; }
 
-}  // namespace
-
-std::string OcrCharacters(FieldFormat format) {
-  switch (format) {
-    case FieldFormat::kDate: return Join({kDigits, "/-."});
-    case FieldFormat::kPhone: return Join({kDigits, "()-.+ "});
-    case FieldFormat::kMrn: return std::string(kDigits);
-    case FieldFormat::kZip: return Join({kDigits, "-"});
-    case FieldFormat::kState: return std::string(kUpper);
-    case FieldFormat::kEmail: return Join({kUpper, kLower, kDigits, "@._-+"});
-    case FieldFormat::kName:
-    case FieldFormat::kCity: return Join({kUpper, kLower, kAccented, " -.,'"});
-    // Initials are written in capitals; allowing lower case only invites
-    // "l" for "I" and "Cc" for "C".
-    case FieldFormat::kInitial:
-    case FieldFormat::kInitials: return Join({kUpper, kAccentedUpper, "."});
-    case FieldFormat::kStreet:
-    case FieldFormat::kText: return "";
-  }
-  return "";
+// A text or initials field: its writing, read (reading.h) when there is any.
+std::optional<FieldReading> ReadText(const TemplateField& field, const GrayImage& page, const GrayImage& blank,
+                                     cv::Rect widget, const ReadingContext& context, OcrEngine& ocr) {
+  const std::optional<GrayImage> crop = WritingImage(page, blank, widget);
+  if (!crop) return std::nullopt;
+  FieldReading reading = ReadWriting(field, *crop, context, ocr);
+  reading.box = ToArray(widget);
+  return reading;
 }
+
+}  // namespace
 
 std::optional<GrayImage> WritingInField(const GrayImage& page, const GrayImage& blank, Box widget) {
   return WritingImage(page, blank, ToRect(widget));
@@ -626,7 +328,7 @@ std::map<std::string, FieldReading> ReadFields(const FormTemplate& form,
     return ToPixels(field.rect, form.pages[field.page - 1], kTemplateDpi);
   };
 
-  const Today today = Now();
+  const ReadingContext context = ReadingContext::Now(form.language);
   std::map<std::string, FieldReading> fields;
   // Checkbox groups: the options read so far, with the decisions' combined
   // confidence and the union of their squares.
@@ -665,7 +367,7 @@ std::map<std::string, FieldReading> ReadFields(const FormTemplate& form,
       continue;
     }
     try {
-      std::optional<FieldReading> reading = ReadText(field, *page, blank, ToRect(box), form.language, today, ocr);
+      std::optional<FieldReading> reading = ReadText(field, *page, blank, ToRect(box), context, ocr);
       if (!reading) continue;
       reading->page = file_page_of(field.page);
       fields[field.key] = std::move(*reading);
@@ -688,7 +390,7 @@ std::map<std::string, FieldReading> FieldsFromAcroForm(const FormTemplate& form,
   auto box_of = [&](const TemplateField& field) {
     return ToRect(ToPixels(field.rect, form.pages[field.page - 1], kTemplateDpi));
   };
-  const Today today = Now();
+  const ReadingContext context = ReadingContext::Now(form.language);
   std::map<std::string, FieldReading> fields;
   // Every group is reported, checked or not, on the page and over the squares
   // the template gives it (the pages of an e-filled form are the template's).
@@ -715,8 +417,8 @@ std::map<std::string, FieldReading> FieldsFromAcroForm(const FormTemplate& form,
       if (value.value != "Off" && !value.value.empty()) groups[field->group].checked.insert(field->option);
       continue;
     }
-    if (FoldSpaces(value.value).empty()) continue;
-    const Interpreted read = Interpret(*field, value.value, form.language, today);
+    const Interpretation read = Interpret(*field, value.value, context);
+    if (read.value.empty()) continue;
     const std::optional<int> page = value.page > 0 ? std::optional<int>(value.page) : std::nullopt;
     fields[field->key] = FieldReading{read.value, AcroFormConfidence(read.check != FormatCheck::kFailed), page,
                                       ToArray(box_of(*field))};

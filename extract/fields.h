@@ -21,7 +21,8 @@
 // checkbox, the union of the group's squares for a checkbox group, the drawn
 // box for the signature. The caller draws it on the registered page.
 //
-// How the evidence becomes a confidence is in extract/confidence.h.
+// How a text field's writing is read is in extract/reading.h; how the
+// evidence becomes a confidence in extract/confidence.h.
 #pragma once
 
 #include <map>
@@ -33,6 +34,7 @@
 #include "core/image.h"
 #include "core/request.h"
 #include "decode/decode.h"
+#include "extract/reading.h"
 #include "ocr/engine.h"
 #include "templates/template.h"
 
@@ -100,10 +102,6 @@ enum class DateRole {
 /// around `reference_year` (the current year in ReadFields).
 std::optional<std::string> NormalizeDate(const std::string& text, const std::string& language, DateRole role,
                                          int reference_year);
-
-/// The characters Tesseract may return for a value of `format` ("" for
-/// street and free text: anything).
-std::string OcrCharacters(FieldFormat format);
 
 /// The writing in a text or initials box (`widget`, template pixels) on a
 /// white ground: the ink the blank form does not print there, with strokes cut

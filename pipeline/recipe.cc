@@ -32,6 +32,7 @@ struct FilePage {
   const DecodedFile* source = nullptr;    // for AcroForm values of an e-filled PDF
   PreparedPage prepared;
   PageIdentity identity;
+  std::optional<std::string> language;  // of a page that is no form, from the words read on it
 };
 
 // A decoded file or attachment; kept alive while its pages are read.
@@ -99,14 +100,22 @@ Result<std::vector<FilePage>> ReadPages(const std::vector<DecodedSource>& source
       page.source = &source.file;
       page.identity = IdentifyPage(prepared->image, knowledge.templates, ocr);
       Lap(clock, Field(stats, &ProcessStats::identify_seconds));
-      if (!page.identity.form && !page.identity.separator && !prepared->blank && options.prepare.detect_orientation) {
-        Result<PreparedPage> upright = PreparePage(image, options.prepare, detect);
-        if (!upright) return tl::unexpected(upright.error());
-        const bool turned = upright->rotated_clockwise != 0;
-        if (turned) prepared = std::move(upright);
-        Lap(clock, Field(stats, &ProcessStats::prepare_seconds));
-        if (turned) page.identity = IdentifyPage(prepared->image, knowledge.templates, ocr);
+      if (!page.identity.form && !page.identity.separator && !prepared->blank) {
+        // Words of a language read on the page show it is upright: its
+        // language is needed anyway, and costs less than orientation
+        // detection, which runs only when no words are found.
+        page.language = LanguageOfPage(prepared->image, ocr);
         Lap(clock, Field(stats, &ProcessStats::identify_seconds));
+        if (!page.language && options.prepare.detect_orientation) {
+          Result<PreparedPage> upright = PreparePage(image, options.prepare, detect);
+          if (!upright) return tl::unexpected(upright.error());
+          const bool turned = upright->rotated_clockwise != 0;
+          if (turned) prepared = std::move(upright);
+          Lap(clock, Field(stats, &ProcessStats::prepare_seconds));
+          if (turned) page.identity = IdentifyPage(prepared->image, knowledge.templates, ocr);
+          if (turned && !page.identity.form) page.language = LanguageOfPage(prepared->image, ocr);
+          Lap(clock, Field(stats, &ProcessStats::identify_seconds));
+        }
       }
       page.prepared = std::move(*prepared);
       if (stats) {
@@ -194,13 +203,11 @@ std::vector<Request> BuildRequests(const FileInput& input, const std::vector<Fil
       request.findings = knowledge.rules.Evaluate(request, context);
     } else {
       request.source.parts = PartsOf(pages, doc.other_pages);
-      // Its language tells which letter a reviewer sends back; the first two
-      // pages are enough to tell it.
-      Lap(clock, Field(stats, &ProcessStats::read_seconds));
-      for (std::size_t i = 0; i < doc.other_pages.size() && i < 2 && !request.language; ++i) {
-        request.language = LanguageOfPage(pages[doc.other_pages[i] - 1].prepared.image, ocr);
+      // Its language tells which letter a reviewer sends back: the first of
+      // its pages where one was read.
+      for (int number : doc.other_pages) {
+        if (!request.language) request.language = pages[number - 1].language;
       }
-      Lap(clock, Field(stats, &ProcessStats::identify_seconds));
     }
     CompleteOptions complete;
     complete.min_confidence = options.min_field_confidence;

@@ -342,21 +342,33 @@ TEST(NormalizeValue, InitialsAreLettersAsWritten) {
 
 // ---- Confidence mapping -------------------------------------------------------
 
-TEST(Confidence, OcrScoreFormatAndAgreementMoveTextConfidenceTheRightWay) {
-  // `agreeing` of 2 further readings gave the same value.
-  auto c = [](double ocr, FormatCheck format, bool strict, int agreeing) {
-    return TextConfidence(
-        {.ocr = ocr, .format = format, .strict_format = strict, .other_readings = 2, .agreeing = agreeing});
+TEST(Confidence, OcrScoreGrammarAndAgreementMoveTextConfidenceTheRightWay) {
+  const TextEvidence base = {.format = FormatCheck::kPassed,
+                             .strict_format = true,
+                             .ocr = 0.5,
+                             .tesseract_agreeing = 1,
+                             .recognizer_read = true,
+                             .recognizer_agrees = true,
+                             .recognizer_share = 0.3};
+  auto with = [&](auto change) {
+    TextEvidence e = base;
+    change(e);
+    return TextConfidence(e);
   };
-  EXPECT_LT(c(0.8, FormatCheck::kNone, false, 2), c(0.95, FormatCheck::kNone, false, 2));
-  EXPECT_LT(c(0.9, FormatCheck::kPassed, false, 2), c(0.9, FormatCheck::kPassed, true, 2));
-  EXPECT_LT(c(0.9, FormatCheck::kPassed, true, 0), c(0.9, FormatCheck::kPassed, true, 1));
-  EXPECT_LT(c(0.9, FormatCheck::kPassed, true, 1), c(0.9, FormatCheck::kPassed, true, 2));
-  EXPECT_LT(c(0.9, FormatCheck::kRepaired, false, 2), c(0.9, FormatCheck::kPassed, false, 2));
-  EXPECT_LT(c(0.9, FormatCheck::kImplausible, true, 2), c(0.9, FormatCheck::kPassed, true, 2));
-  EXPECT_LT(c(0.99, FormatCheck::kFailed, true, 2), 0.1);
-  EXPECT_LT(c(1.0, FormatCheck::kPassed, true, 2), 1.0);
-  EXPECT_GT(c(0.0, FormatCheck::kNone, false, 0), 0.0);
+  const double c = TextConfidence(base);
+  ASSERT_LT(c, 0.98);  // room to move both ways
+  EXPECT_LT(with([](TextEvidence& e) { e.ocr = 0.2; }), c);
+  EXPECT_LT(with([](TextEvidence& e) { e.recognizer_agrees = false, e.recognizer_share = 0; }), c);
+  EXPECT_LT(with([](TextEvidence& e) { e.recognizer_share = 0.1; }), c);
+  EXPECT_GT(with([](TextEvidence& e) { e.tesseract_agreeing = 2; }), c);
+  EXPECT_LT(with([](TextEvidence& e) { e.format = FormatCheck::kRepaired; }), c);
+  EXPECT_LT(with([](TextEvidence& e) { e.bare_initial = true; }), c);
+  EXPECT_LT(with([](TextEvidence& e) { e.format = FormatCheck::kFailed; }), 0.1);
+  EXPECT_LT(with([](TextEvidence& e) { e.ocr = 1, e.tesseract_agreeing = 3, e.recognizer_share = 1; }), 1.0);
+  EXPECT_GT(with([](TextEvidence& e) {
+              e = {.format = FormatCheck::kNone};
+            }),
+            0.0);
 }
 
 TEST(Confidence, MarkConfidenceGrowsWithDistanceFromThreshold) {
@@ -546,7 +558,9 @@ TEST(ReadFields, TypedAuthPageReadsBackExactlyAndBlanksStayOut) {
     ASSERT_TRUE(fields.contains(t.key)) << t.key;
     const FieldReading& f = fields.at(t.key);
     EXPECT_EQ(f.value, t.expected) << t.key;
-    EXPECT_GT(f.confidence, 0.8) << t.key;
+    // Free text the recognizer does not confirm is right ~81% of the time
+    // even when Tesseract reads it alike three times (extract/calibrate).
+    EXPECT_GT(f.confidence, 0.75) << t.key;
     EXPECT_EQ(f.page, 3) << t.key;
     const Box box = BoxOf(form, t.key);
     EXPECT_EQ(f.box, (std::array<double, 4>{double(box.x), double(box.y), double(box.w), double(box.h)})) << t.key;

@@ -1,0 +1,367 @@
+#include "extract/reading.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "extract/fields.h"
+
+namespace intake {
+namespace {
+
+// ---- Dates --------------------------------------------------------------------
+
+// Dates outside these spans are read but doubted: nobody is older than
+// kOldestPersonYears; other dates on these forms lie within a century back
+// and kLatestFutureYears ahead (an expiration date).
+constexpr int kOldestPersonYears = 120;
+constexpr int kEarliestPastYears = 100;
+constexpr int kLatestFutureYears = 30;
+
+
+constexpr std::string_view kDigits = "0123456789";
+constexpr std::string_view kUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+constexpr std::string_view kLower = "abcdefghijklmnopqrstuvwxyz";
+constexpr std::string_view kAccented = "ÁÉÍÓÚÜÑáéíóúüñ";
+constexpr std::string_view kAccentedUpper = "ÁÉÍÓÚÜÑ";
+
+std::string Join(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view p : parts) out += p;
+  return out;
+}
+
+// Checks strict enough that a misread character rarely passes them.
+bool StrictFormat(FieldFormat format) {
+  return format == FieldFormat::kDate || format == FieldFormat::kMrn || format == FieldFormat::kZip ||
+         format == FieldFormat::kPhone || format == FieldFormat::kState;
+}
+
+bool Checked(FieldFormat format) { return format != FieldFormat::kText && format != FieldFormat::kStreet; }
+
+std::string FoldSpaces(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space) {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+DateRole RoleOf(std::string_view key) { return key.ends_with("dob") ? DateRole::kPast : DateRole::kNearToday; }
+
+bool Plausible(const std::string& iso, DateRole role, const ReadingContext& today) {
+  const int year = std::stoi(iso.substr(0, 4));
+  if (role == DateRole::kPast) return iso <= today.today && year >= today.year - kOldestPersonYears;
+  return year >= today.year - kEarliestPastYears && year <= today.year + kLatestFutureYears;
+}
+
+// Tesseract reads a written or faxed '@' as '0', 'O' or 'Q' more often than
+// as '@'. When a reading has no '@' and exactly one such character, made an
+// '@', gives an address whose domain has no digit, that is the address.
+std::optional<std::string> RepairEmail(const std::string& text) {
+  if (text.find('@') != std::string::npos) return std::nullopt;
+  std::optional<std::string> found;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '0' && text[i] != 'O' && text[i] != 'Q') continue;
+    std::string candidate = text;
+    candidate[i] = '@';
+    const std::optional<std::string> address = NormalizeValue(FieldFormat::kEmail, candidate, "");
+    if (!address || std::any_of(address->begin() + address->find('@'), address->end(), ::isdigit)) continue;
+    if (found && *found != *address) return std::nullopt;
+    found = address;
+  }
+  return found;
+}
+
+// Hand-written dates lose or gain a separator in OCR ("1129/2026" for
+// 11/29/2026, "225/26" for 2/25/26). The digits are split every way a month,
+// a day and a year (2 or 4 digits, last) can be cut from them, keeping the
+// separators that were read; when exactly one split is a plausible date,
+// that is the date.
+std::optional<std::string> RepairDate(const std::string& text, const std::string& language, DateRole role,
+                                      const ReadingContext& today) {
+  std::vector<std::string> groups(1);
+  for (char c : text) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      groups.back().push_back(c);
+    } else if (!groups.back().empty()) {
+      groups.emplace_back();
+    }
+  }
+  if (groups.back().empty()) groups.pop_back();
+  if (groups.empty() || groups.size() > 2) return std::nullopt;
+  std::set<std::string> dates;
+  auto try_split = [&](const std::string& month, const std::string& day, const std::string& year) {
+    if (month.empty() || day.empty() || month.size() > 2 || day.size() > 2) return;
+    if (year.size() != 2 && year.size() != 4) return;
+    const std::optional<std::string> date = NormalizeDate(month + "/" + day + "/" + year, language, role, today.year);
+    // Month first only: a split is a reading of what was written, not a guess at its order.
+    if (date && std::stoi(date->substr(5, 2)) == std::stoi(month) && Plausible(*date, role, today)) {
+      dates.insert(*date);
+    }
+  };
+  const std::string all = groups.size() == 1 ? groups[0] : groups[0] + groups[1];
+  for (std::size_t m = 1; m <= 2 && m < all.size(); ++m) {
+    for (std::size_t d = 1; d <= 2 && m + d < all.size(); ++d) {
+      const std::size_t cut = m + d;
+      // A separator that was read must fall at a cut.
+      if (groups.size() == 2 && groups[0].size() != m && groups[0].size() != cut) continue;
+      try_split(all.substr(0, m), all.substr(m, d), all.substr(cut));
+    }
+  }
+  if (dates.size() != 1) return std::nullopt;
+  return *dates.begin();
+}
+
+cv::Mat View(const GrayImage& image) {
+  return cv::Mat(image.height, image.width, CV_8UC1, const_cast<std::uint8_t*>(image.pixels.data()));
+}
+
+// The crop with every stroke a pixel thicker, and the crop at kSmallScale:
+// Tesseract's reading of a hand-printed digit it is unsure of changes under
+// such small changes, while a sound reading stays.
+constexpr double kSmallScale = 0.75;
+
+GrayImage Thickened(const GrayImage& crop) {
+  GrayImage out = crop;
+  cv::Mat m(out.height, out.width, CV_8UC1, out.pixels.data());
+  cv::erode(m, m, cv::getStructuringElement(cv::MORPH_RECT, {2, 2}));
+  return out;
+}
+
+GrayImage Smaller(const GrayImage& crop) {
+  cv::Mat small;
+  cv::resize(View(crop), small, {}, kSmallScale, kSmallScale, cv::INTER_AREA);
+  GrayImage out = GrayImage::Blank(small.cols, small.rows, crop.dpi_x * kSmallScale, crop.dpi_y * kSmallScale);
+  for (int y = 0; y < small.rows; ++y) {
+    std::copy_n(small.ptr<std::uint8_t>(y), small.cols, &out.pixels[static_cast<std::size_t>(y) * small.cols]);
+  }
+  return out;
+}
+
+// The dot after a written initial ("THOMAS L. MITCHELL") is a few pixels
+// that OCR often misses, and people also leave it out: a name with a bare
+// one-letter word is doubted (a feature of the confidence).
+bool HasBareInitial(const std::string& name) {
+  std::istringstream words(name);
+  for (std::string word; words >> word;) {
+    if (word.size() == 1 && std::isalpha(static_cast<unsigned char>(word[0]))) return true;
+  }
+  return false;
+}
+
+// Readings of the recognizer's beam tried against the format.
+constexpr int kRecognizerBeams = 8;
+
+// The grammar's verdicts from worst to best; a value of free text has none to fail.
+int Rank(FormatCheck check) {
+  switch (check) {
+    case FormatCheck::kFailed: return 0;
+    case FormatCheck::kRepaired: return 1;
+    case FormatCheck::kImplausible: return 2;
+    case FormatCheck::kPassed:
+    case FormatCheck::kNone: return 3;
+  }
+  return 0;
+}
+
+bool Accepted(FormatCheck check) { return check == FormatCheck::kPassed || check == FormatCheck::kNone; }
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+double LogAdd(double a, double b) {
+  if (a == kNegInf) return b;
+  if (b == kNegInf) return a;
+  return std::max(a, b) + std::log1p(std::exp(-std::abs(a - b)));
+}
+
+// One network per worker thread: FieldRecognizer serializes calls on one
+// object. nullptr when the model cannot be loaded (fields are then read by
+// Tesseract alone).
+const FieldRecognizer* ThreadRecognizer() {
+  thread_local const Result<FieldRecognizer> recognizer = FieldRecognizer::Load(DefaultRecognizerModel());
+  return recognizer ? &*recognizer : nullptr;
+}
+
+}  // namespace
+
+std::string OcrCharacters(FieldFormat format) {
+  switch (format) {
+    case FieldFormat::kDate: return Join({kDigits, "/-."});
+    case FieldFormat::kPhone: return Join({kDigits, "()-.+ "});
+    case FieldFormat::kMrn: return std::string(kDigits);
+    case FieldFormat::kZip: return Join({kDigits, "-"});
+    case FieldFormat::kState: return std::string(kUpper);
+    case FieldFormat::kEmail: return Join({kUpper, kLower, kDigits, "@._-+"});
+    case FieldFormat::kName:
+    case FieldFormat::kCity: return Join({kUpper, kLower, kAccented, " -.,'"});
+    // Initials are written in capitals; allowing lower case only invites
+    // "l" for "I" and "Cc" for "C".
+    case FieldFormat::kInitial:
+    case FieldFormat::kInitials: return Join({kUpper, kAccentedUpper, "."});
+    case FieldFormat::kStreet:
+    case FieldFormat::kText: return "";
+  }
+  return "";
+}
+
+ReadingContext ReadingContext::Now(std::string language) {
+  const std::chrono::year_month_day ymd(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return {std::move(language), static_cast<int>(ymd.year()), buffer};
+}
+
+Interpretation Interpret(const TemplateField& field, const std::string& text, const ReadingContext& context) {
+  const DateRole role = RoleOf(field.key);
+  const std::optional<std::string> normal = field.format == FieldFormat::kDate
+                                                ? NormalizeDate(text, context.language, role, context.year)
+                                                : NormalizeValue(field.format, text, context.language);
+  if (!normal && field.format == FieldFormat::kEmail) {
+    if (std::optional<std::string> repaired = RepairEmail(text)) return {*repaired, FormatCheck::kRepaired};
+  }
+  if (!normal && field.format == FieldFormat::kDate) {
+    if (std::optional<std::string> repaired = RepairDate(text, context.language, role, context)) {
+      return {*repaired, FormatCheck::kRepaired};
+    }
+  }
+  if (!normal) return {FoldSpaces(text), FormatCheck::kFailed};
+  if (!Checked(field.format)) return {*normal, FormatCheck::kNone};
+  if (field.format == FieldFormat::kDate && !Plausible(*normal, role, context)) {
+    return {*normal, FormatCheck::kImplausible};
+  }
+  return {*normal, FormatCheck::kPassed};
+}
+
+WritingEvidence GatherEvidence(const TemplateField& field, const GrayImage& crop, OcrEngine& ocr,
+                               int tesseract_reads, WritingEvidence evidence) {
+  const std::string whitelist = OcrCharacters(field.format);
+  const OcrMode mode = field.lines > 1 ? OcrMode::kBlock : OcrMode::kSingleLine;
+  auto read = [&](const GrayImage& image) {
+    OcrReading out;
+    Result<OcrText> text = ocr.ReadRegion(image, Box{}, mode, whitelist);
+    if (!text || text->words.empty()) return out;
+    out.text = text->text;
+    out.confidence = 1.0;
+    for (const OcrWord& word : text->words) out.confidence = std::min(out.confidence, word.confidence);
+    return out;
+  };
+  for (int i = static_cast<int>(evidence.tesseract.size()); i < std::min(tesseract_reads, 3); ++i) {
+    evidence.tesseract.push_back(read(i == 0 ? crop : i == 1 ? Thickened(crop) : Smaller(crop)));
+  }
+  const FieldRecognizer* recognizer = ThreadRecognizer();
+  if (!evidence.recognizer_read && recognizer && field.lines <= 1) {
+    evidence.recognizer = recognizer->Read(crop, field.format, kRecognizerBeams);
+    evidence.recognizer_read = true;
+  }
+  return evidence;
+}
+
+WritingDecision DecideWriting(const TemplateField& field, const WritingEvidence& evidence,
+                              const ReadingContext& context) {
+  // Every value some reading gives, with who gives it.
+  struct Support {
+    FormatCheck check = FormatCheck::kFailed;
+    int tesseract = 0;          // readings giving it
+    double ocr = 0;             // Tesseract's best score for it
+    std::size_t first = 99;     // the first Tesseract reading giving it
+    bool recognizer = false;    // the recognizer's pick
+  };
+  std::map<std::string, Support> values;
+  int tesseract_read = 0;
+  for (std::size_t i = 0; i < evidence.tesseract.size(); ++i) {
+    const OcrReading& read = evidence.tesseract[i];
+    if (read.text.empty()) continue;
+    ++tesseract_read;
+    const Interpretation meant = Interpret(field, read.text, context);
+    Support& support = values[meant.value];
+    if (support.tesseract == 0 || Rank(meant.check) > Rank(support.check)) support.check = meant.check;
+    ++support.tesseract;
+    support.ocr = std::max(support.ocr, read.confidence);
+    support.first = std::min(support.first, i);
+  }
+  // The recognizer's pick: its most probable reading the grammar accepts.
+  std::vector<Interpretation> beam;
+  for (const Candidate& candidate : evidence.recognizer) beam.push_back(Interpret(field, candidate.text, context));
+  for (const Interpretation& meant : beam) {
+    if (!Accepted(meant.check) || meant.value.empty()) continue;
+    Support& support = values[meant.value];
+    if (support.tesseract == 0) support.check = meant.check;
+    support.recognizer = true;
+    break;
+  }
+  WritingDecision decision;
+  if (values.empty()) return decision;
+  // The best verdict of the grammar, then the most readings, then Tesseract's first.
+  auto better = [](const Support& a, const Support& b) {
+    if (Rank(a.check) != Rank(b.check)) return Rank(a.check) > Rank(b.check);
+    const int votes_a = a.tesseract + (a.recognizer ? 1 : 0), votes_b = b.tesseract + (b.recognizer ? 1 : 0);
+    if (votes_a != votes_b) return votes_a > votes_b;
+    return a.first < b.first;
+  };
+  auto chosen = values.begin();
+  for (auto it = values.begin(); it != values.end(); ++it) {
+    if (better(it->second, chosen->second)) chosen = it;
+  }
+  const Support& support = chosen->second;
+  decision.value = chosen->first;
+  decision.confirmed = support.tesseract > 0 && support.recognizer && Accepted(support.check);
+  decision.engine = support.tesseract > 0 && support.recognizer ? "both"
+                    : support.tesseract > 0                     ? "tesseract"
+                                                                : "recognizer";
+  double total = kNegInf, share = 0;
+  for (const Candidate& candidate : evidence.recognizer) total = LogAdd(total, candidate.log_prob);
+  for (std::size_t i = 0; i < beam.size(); ++i) {
+    if (beam[i].value == decision.value) share += std::exp(evidence.recognizer[i].log_prob - total);
+  }
+  decision.confidence =
+      TextConfidence({.format = support.check,
+                      .strict_format = StrictFormat(field.format),
+                      .ocr = support.ocr,
+                      .tesseract_agreeing = support.tesseract,
+                      .tesseract_disagreeing = tesseract_read - support.tesseract,
+                      .recognizer_read = evidence.recognizer_read,
+                      .recognizer_agrees = support.recognizer,
+                      .recognizer_share = share,
+                      .bare_initial = field.format == FieldFormat::kName && HasBareInitial(decision.value)});
+  return decision;
+}
+
+FieldReading ReadWriting(const TemplateField& field, const GrayImage& crop, const ReadingContext& context,
+                         OcrEngine& ocr) {
+  // With the recognizer as the second opinion, Tesseract's further readings
+  // of a one-line field add a point of accuracy on letters where the two
+  // engines disagree, and nothing on digits, where the recognizer is the
+  // better reader (extract/calibrate/README.md); without the recognizer
+  // they are the only second opinion.
+  const bool second_engine = ThreadRecognizer() != nullptr && field.lines <= 1;
+  WritingEvidence evidence = GatherEvidence(field, crop, ocr, second_engine ? 1 : 3);
+  WritingDecision decision = DecideWriting(field, evidence, context);
+  if (second_engine && !StrictFormat(field.format) && !decision.confirmed) {
+    evidence = GatherEvidence(field, crop, ocr, 2, std::move(evidence));
+    decision = DecideWriting(field, evidence, context);
+  }
+  FieldReading reading;
+  reading.value = decision.value;
+  reading.confidence = decision.value.empty() ? 0 : decision.confidence;
+  return reading;
+}
+
+}  // namespace intake
