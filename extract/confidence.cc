@@ -6,7 +6,8 @@
 namespace intake {
 namespace {
 
-// ---- The calibration constants ------------------------------------------------
+// ---- The calibration constants
+// ------------------------------------------------
 //
 // Text: a logistic model of the evidence, confidence = 1 / (1 + e^-z), with
 //   z = bias + strict [passed a strict format] + loose [passed a shape check]
@@ -15,27 +16,48 @@ namespace {
 //       + tess_disagree * (those giving another) + rec_agree [recognizer's pick]
 //       + rec_share * (the recognizer's beam share) + bare_initial [when so]
 //       + unchecked [free text: no grammar to pass]
-//       + strict_unconfirmed [passed a strict format, the recognizer read otherwise].
+//       + strict_unconfirmed [passed a strict format, the recognizer read otherwise]
+//       + rec_alone [Tesseract not asked: the recognizer was sure].
 // Fitted by extract/calibrate/fit_confidence.py (logistic regression) on the
 // decisions DecideWriting makes for the field crops of a held-out corpus,
 // on half of its documents; the reliability tables on the other half are in
 // extract/calibrate/README.md. Refit whenever the recognizer model or the
 // decision changes.
 struct TextModel {
-  double bias, strict, loose, unchecked, repaired, implausible, ocr, tess_agree, tess_disagree, rec_agree,
-      rec_share, strict_unconfirmed, bare_initial;
+  double bias, strict, loose, unchecked, repaired, implausible, ocr, tess_agree, tess_disagree, rec_agree, rec_share,
+      strict_unconfirmed, bare_initial, rec_alone;
 };
 // Both engines read the field: fitted on fonts the recognizer never saw.
 // (No implausible date was among them: that weight is 0 for want of data.)
-constexpr TextModel kBothEngines = {.bias = -5.354, .strict = 0.450, .loose = -1.518, .unchecked = -1.398,
-                                    .repaired = -2.887, .implausible = 0.000, .ocr = 3.160, .tess_agree = 2.285,
-                                    .tess_disagree = 0.773, .rec_agree = 3.187, .rec_share = 1.999,
-                                    .strict_unconfirmed = -0.606, .bare_initial = -4.979};
+constexpr TextModel kBothEngines = {.bias = -5.210,
+                                    .strict = 0.417,
+                                    .loose = -1.484,
+                                    .unchecked = -1.361,
+                                    .repaired = -2.782,
+                                    .implausible = 0.000,
+                                    .ocr = 3.456,
+                                    .tess_agree = 2.071,
+                                    .tess_disagree = 0.676,
+                                    .rec_agree = 3.073,
+                                    .rec_share = 1.910,
+                                    .strict_unconfirmed = -0.224,
+                                    .bare_initial = -4.981,
+                                    .rec_alone = 7.169};
 // Tesseract alone (multi-line fields, or no recognizer model).
-constexpr TextModel kTesseractAlone = {.bias = -2.909, .strict = 0.952, .loose = -0.339, .unchecked = -0.280,
-                                       .repaired = -0.925, .implausible = -2.317, .ocr = 2.770, .tess_agree = 0.842,
-                                       .tess_disagree = -0.846, .rec_agree = 0, .rec_share = 0,
-                                       .strict_unconfirmed = 0, .bare_initial = -6.648};
+constexpr TextModel kTesseractAlone = {.bias = -2.909,
+                                       .strict = 0.952,
+                                       .loose = -0.339,
+                                       .unchecked = -0.280,
+                                       .repaired = -0.925,
+                                       .implausible = -2.317,
+                                       .ocr = 2.770,
+                                       .tess_agree = 0.842,
+                                       .tess_disagree = -0.846,
+                                       .rec_agree = 0.000,
+                                       .rec_share = 0.000,
+                                       .strict_unconfirmed = 0.000,
+                                       .bare_initial = -6.648,
+                                       .rec_alone = 0.000};
 // A value that is not a valid value of its format is wrong as reported.
 constexpr double kFailedConfidence = 0.02;
 // Never claim certainty from OCR: one wrong digit voids a date.
@@ -54,16 +76,15 @@ double TextConfidence(const TextEvidence& evidence) {
   if (evidence.format == FormatCheck::kFailed) return kFailedConfidence;
   const TextModel& k = evidence.recognizer_read ? kBothEngines : kTesseractAlone;
   const bool passed = evidence.format == FormatCheck::kPassed;
-  const double z = k.bias + (passed && evidence.strict_format ? k.strict : 0) +
-                   (passed && !evidence.strict_format ? k.loose : 0) +
-                   (evidence.format == FormatCheck::kNone ? k.unchecked : 0) +
-                   (passed && evidence.strict_format && !evidence.recognizer_agrees ? k.strict_unconfirmed : 0) +
-                   (evidence.format == FormatCheck::kRepaired ? k.repaired : 0) +
-                   (evidence.format == FormatCheck::kImplausible ? k.implausible : 0) +
-                   k.ocr * std::clamp(evidence.ocr, 0.0, 1.0) + k.tess_agree * evidence.tesseract_agreeing +
-                   k.tess_disagree * evidence.tesseract_disagreeing + (evidence.recognizer_agrees ? k.rec_agree : 0) +
-                   k.rec_share * std::clamp(evidence.recognizer_share, 0.0, 1.0) +
-                   (evidence.bare_initial ? k.bare_initial : 0);
+  const double z =
+      k.bias + (passed && evidence.strict_format ? k.strict : 0) + (passed && !evidence.strict_format ? k.loose : 0) +
+      (evidence.format == FormatCheck::kNone ? k.unchecked : 0) +
+      (passed && evidence.strict_format && !evidence.recognizer_agrees ? k.strict_unconfirmed : 0) +
+      (evidence.format == FormatCheck::kRepaired ? k.repaired : 0) +
+      (evidence.format == FormatCheck::kImplausible ? k.implausible : 0) + k.ocr * std::clamp(evidence.ocr, 0.0, 1.0) +
+      k.tess_agree * evidence.tesseract_agreeing + k.tess_disagree * evidence.tesseract_disagreeing +
+      (evidence.recognizer_agrees ? k.rec_agree : 0) + k.rec_share * std::clamp(evidence.recognizer_share, 0.0, 1.0) +
+      (evidence.bare_initial ? k.bare_initial : 0) + (evidence.tesseract_asked ? 0 : k.rec_alone);
   return std::min(1 / (1 + std::exp(-z)), kMaxTextConfidence);
 }
 

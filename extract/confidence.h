@@ -31,6 +31,7 @@ struct TextEvidence {
   int tesseract_agreeing = 0;     // Tesseract readings (as is, thicker, smaller) that gave the value
   int tesseract_disagreeing = 0;  // ... that gave another one
   bool recognizer_read = false;    // the recognizer read the field (one-line fields, model loaded)
+  bool tesseract_asked = true;     // false: the recognizer was sure enough alone
   bool recognizer_agrees = false;  // its most probable reading the grammar accepts is the value
   double recognizer_share = 0;     // share of the recognizer's beam on readings that mean the value
   bool bare_initial = false;       // a name with a one-letter word: its dot is what OCR loses

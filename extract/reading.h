@@ -7,9 +7,11 @@
 // is interpreted against the field's grammar: a date that exists and is
 // plausible for its role, a 10-digit North American phone, a state code, ...
 //
-// A one-line field is read by Tesseract once and by the recognizer, and a
-// field of letters once more by Tesseract (strokes a pixel thicker) when the
-// two do not agree on a value its grammar accepts; a multi-line one, which the recognizer does not read, by Tesseract three
+// A one-line field is read by the recognizer first; a date, phone, MRN, ZIP
+// or state it is all but sure of is taken as read. Otherwise Tesseract reads
+// it once, and a field of letters once more (strokes a pixel thicker) when
+// the two engines do not agree on a value its grammar accepts. A multi-line
+// field, which the recognizer does not read, is read by Tesseract three
 // times (the crop as is, strokes a pixel thicker, the crop smaller: a misread
 // hand-printed character changes under such small changes while a sound
 // reading stays). The readings vote: the grammar's verdict first, then the
@@ -80,8 +82,9 @@ WritingEvidence GatherEvidence(const TemplateField& field, const GrayImage& crop
 struct WritingDecision {
   std::string value;
   double confidence = 0;
-  std::string engine;  // "tesseract", "recognizer" or "both": who read the value
-  bool confirmed = false;  // both engines read it and the grammar accepts it
+  std::string engine;           // "tesseract", "recognizer" or "both": who read the value
+  bool confirmed = false;       // every engine asked read it and the grammar accepts it
+  double recognizer_share = 0;  // share of the recognizer's beam on readings that mean it
 };
 WritingDecision DecideWriting(const TemplateField& field, const WritingEvidence& evidence,
                               const ReadingContext& context);

@@ -25,6 +25,7 @@ STRICT = {"date", "mrn", "zip", "phone", "state"}
 CHECKED_RANK = {"failed": 0, "repaired": 1, "implausible": 2, "passed": 3, "none": 3}
 FAILED_CONFIDENCE = 0.02  # confidence.cc's kFailedConfidence
 MAX_CONFIDENCE = 0.99     # confidence.cc's kMaxTextConfidence
+SURE_SHARE = 0.97         # reading.cc's kSureShare
 
 
 def accepted(reading):
@@ -73,7 +74,9 @@ def decide(ev, reads):
         return None
     def key(item):
         value, v = item
-        return (CHECKED_RANK[v["check"]], v["support"] + (1 if v.get("recognizer") else 0), -v["first"])
+        # On a tie of a strict format the recognizer's reading wins: it is the better reader of digits.
+        rec_first = ev["format"] in STRICT and v.get("recognizer", False)
+        return (CHECKED_RANK[v["check"]], v["support"] + (1 if v.get("recognizer") else 0), rec_first, -v["first"])
     value, v = max(values.items(), key=key)
     fmt = ev["format"]
     features = {
@@ -88,25 +91,32 @@ def decide(ev, reads):
         "rec_share": beam_share(ev["recognizer"], value),
         "unchecked": float(v["check"] == "none"),
         "strict_unconfirmed": float(v["check"] == "passed" and fmt in STRICT and not v.get("recognizer", False)),
+        "rec_alone": float(reads == 0),
         "bare_initial": float(fmt == "name" and any(len(w) == 1 and w.isalpha() for w in value.split())),
     }
-    confirmed = v["support"] > 0 and v.get("recognizer", False) and accepted(v)
+    confirmed = v.get("recognizer", False) and accepted(v) and (
+        reads == 0 or (v["support"] > 0 and v["support"] == len(tess)))
     return {"value": value, "check": v["check"], "confirmed": confirmed, "features": features}
 
 
 def replay(ev):
-    """ReadWriting: one Tesseract reading when the recognizer reads the field too, and a second for
-    letters when the two engines are not agreed on a value the grammar accepts; three otherwise."""
+    """ReadWriting: the recognizer first, and for a strict format it is sure of, nothing more; then one
+    Tesseract reading, and a second for letters when the two engines are not agreed on a value the
+    grammar accepts. Three Tesseract readings when the recognizer does not read the field."""
     if not ev["recognizer_read"]:
         return decide(ev, 3), 3
+    alone = decide(ev, 0)
+    strict = ev["format"] in STRICT
+    if strict and alone is not None and alone["confirmed"] and alone["features"]["rec_share"] >= SURE_SHARE:
+        return alone, 0
     one = decide(ev, 1)
-    if ev["format"] in STRICT or (one is not None and one["confirmed"]):
+    if strict or (one is not None and one["confirmed"]):
         return one, 1
     return decide(ev, 2), 2
 
 
 NAMES = ["strict", "loose", "unchecked", "repaired", "implausible", "ocr", "tess_agree", "tess_disagree",
-         "rec_agree", "rec_share", "strict_unconfirmed", "bare_initial"]
+         "rec_agree", "rec_share", "strict_unconfirmed", "bare_initial", "rec_alone"]
 TESSERACT_NAMES = [n for n in NAMES if not n.startswith("rec_") and n != "strict_unconfirmed"]
 
 
@@ -130,7 +140,7 @@ def table(conf, right, label):
             print(f"| {lo:.2f}-{min(hi, 1):.2f} | {m.sum()} | {conf[m].mean():.3f} | {right[m].mean():.1%} |")
 
 
-def model(data, names, label):
+def model(data, names, label, constant):
     """Fits on the even half of `data` by document, judges on the odd half; returns a confidence function."""
     usable = [d for d in data if d[1] is not None]
     # A value its format rejects gets FAILED_CONFIDENCE, as confidence.cc does: not fitted.
@@ -140,8 +150,9 @@ def model(data, names, label):
     y = lambda ds: np.array([float(d[3]) for d in ds])
     w = fit(x([d for d in fitted if half(d) == 0]), y([d for d in fitted if half(d) == 0]))
     print(f"\n## {label}: fitted on {sum(half(d) == 0 for d in fitted)} crops\n")
-    for name, value in zip(["bias"] + names, w):
-        print(f"constexpr double k{''.join(p.title() for p in name.split('_'))} = {value:.3f};")
+    weights = dict(zip(["bias"] + names, w))
+    fields = ", ".join(f".{n} = {weights.get(n, 0.0):.3f}" for n in ["bias"] + NAMES)
+    print(f"constexpr TextModel {constant} = {{{fields}}};")
 
     def conf(ds):
         z = np.hstack([np.ones((len(ds), 1)), x(ds)]) @ w
@@ -170,11 +181,11 @@ def main():
     data = load(path)
     alone = load(path, strip_recognizer=True)
     held = [d for d in data if d[0]["font"] in held_out]
-    conf, y = model(held, NAMES, "Both engines, fonts the recognizer never saw")
+    conf, y = model(held, NAMES, "Both engines, fonts the recognizer never saw", "kBothEngines")
     others = [d for d in data if d[0]["font"] not in held_out and d[1] is not None]
     if others:
         table(conf(others), y(others), "Both engines, fonts the recognizer trained on (same constants)")
-    model(alone, TESSERACT_NAMES, "Tesseract alone (multi-line fields), all fonts")
+    model(alone, TESSERACT_NAMES, "Tesseract alone (multi-line fields), all fonts", "kTesseractAlone")
     print("\n| format | fill | crops | right: both engines | right: Tesseract alone (3 readings) | Tesseract readings per field |")
     print("|---|---|---:|---:|---:|---:|")
     for subset, label in ((data, "all fonts"), (held, "held-out fonts")):
