@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "classifiers/identify.h"
+#include "classifiers/subject.h"
 #include "core/log.h"
 #include "email/message.h"
 #include "extract/fields.h"
@@ -187,6 +188,8 @@ std::vector<Request> BuildRequests(const FileInput& input, const std::vector<Fil
         present.push_back(*index);
         confidence = std::min(confidence, pages[*index - 1].identity.confidence);
       }
+      // An e-mail's subject naming a form is a hint: it firms or doubts what the pages show.
+      if (input.subject) confidence = WithSubjectHint(confidence, doc.form->form, FormNamedInSubject(*input.subject));
       request.source.parts = PartsOf(pages, present);
       request.form = doc.form->form;
       request.form_code = doc.form->code;

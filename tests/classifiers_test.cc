@@ -18,6 +18,7 @@
 
 #include "classifiers/geometry.h"
 #include "classifiers/identify.h"
+#include "classifiers/subject.h"
 #include "decode/decode.h"
 #include "email/message.h"
 #include "preprocess/prepare.h"
@@ -768,6 +769,32 @@ TEST_F(Classifiers, EverySampleFaxPageIsIdentifiedRegisteredAndAssembledAsTheTru
 
 TEST_F(Classifiers, EverySampleScanAndEmailPageIsIdentifiedRegisteredAndAssembledAsTheTruthSays) {
   CheckSamples({"scan", "email"}, *templates_, *ocr_);
+}
+
+// ---- The e-mail subject's hint --------------------------------------------------
+
+TEST(SubjectHint, EnglishAndSpanishSubjectsNameTheirFormAndVagueOnesNone) {
+  EXPECT_EQ(FormNamedInSubject("Authorization for release of records"), "AUTH");
+  EXPECT_EQ(FormNamedInSubject("Records request"), "AUTH");
+  EXPECT_EQ(FormNamedInSubject("SOLICITUD DE EXPEDIENTE"), "AUTH");
+  EXPECT_EQ(FormNamedInSubject("Autorización para divulgar información"), "AUTH");
+  EXPECT_EQ(FormNamedInSubject("Request to amend my record"), "AMEND");
+  EXPECT_EQ(FormNamedInSubject("Correction to medical record"), "AMEND");
+  EXPECT_EQ(FormNamedInSubject("Corrección de mi expediente"), "AMEND");
+  EXPECT_EQ(FormNamedInSubject("Solicitud de enmienda"), "AMEND");
+  EXPECT_EQ(FormNamedInSubject("Autorización verbal"), "VERBAL");
+  EXPECT_EQ(FormNamedInSubject("Verbal auth form"), "VERBAL");
+  for (const char* vague : {"Scanned document", "Fwd: forms", "Help", "signed form", "(no subject)", ""}) {
+    EXPECT_EQ(FormNamedInSubject(vague), std::nullopt) << vague;
+  }
+}
+
+TEST(SubjectHint, AgreeingSubjectFirmsContradictingOneDoubtsAndNoneLeavesTheConfidence) {
+  EXPECT_GT(WithSubjectHint(0.85, "AUTH", "AUTH"), 0.9);
+  EXPECT_LT(WithSubjectHint(0.995, "AUTH", "AMEND"), 0.9);  // a person looks (INT-01)
+  EXPECT_GT(WithSubjectHint(0.995, "AUTH", "AMEND"), 0.8);  // the pages still say AUTH
+  EXPECT_DOUBLE_EQ(WithSubjectHint(0.85, "AUTH", std::nullopt), 0.85);
+  EXPECT_DOUBLE_EQ(WithSubjectHint(1.0, "AUTH", "VERBAL"), 1.0);
 }
 
 }  // namespace

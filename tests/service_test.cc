@@ -215,6 +215,64 @@ TEST(ServiceTest, ProcessTurnsGeneratedFaxesIntoTheRequestsTheirTruthExpects) {
   EXPECT_GE(text_right, text_fields * 80 / 100) << text_right << " of " << text_fields;
 }
 
+// The subject line is a hint, never the answer: the same generated e-mail
+// comes out as the same form whatever its subject says, but a subject naming
+// another form sends it to a person (INT-01) where the original did not.
+TEST(ServiceTest, EmailSubjectNamingAnotherFormDoubtsTheClassificationButNeverOverturnsIt) {
+  TempDir dir;
+  const fs::path config = WriteConfig(dir.path());
+  const fs::path corpus = dir.path() / "corpus";
+  CommandResult made = RunCommand({IntakeBinary(), "corpus", "--out", corpus.string(), "--count", "6", "--seed", "41",
+                                   "--mix", "fax=0,email=1,scan=0,hand=0,typed=1,efill=0"},
+                                  300s);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto process = [&](const fs::path& eml) {
+    CommandResult r = Intake(config, {"process", "--channel", "email", eml.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<nlohmann::json> requests;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) requests.push_back(nlohmann::json::parse(line));
+    return requests;
+  };
+  auto doubted = [](const nlohmann::json& request) {
+    for (const auto& finding : request["findings"]) {
+      if (finding["rule"] == "INT-01") return true;
+    }
+    return false;
+  };
+  std::ifstream truth_file(corpus / "truth.jsonl");
+  int tried = 0;
+  for (std::string line; std::getline(truth_file, line) && tried < 2;) {
+    const auto truth = nlohmann::json::parse(line);
+    if (truth["form"] == "OTHER") continue;
+    const fs::path eml = corpus / truth["file"].get<std::string>();
+    const std::vector<nlohmann::json> before = process(eml);
+    if (before.size() != 1 || before[0]["form"] != truth["form"] || doubted(before[0])) continue;
+    SCOPED_TRACE(truth["doc_id"].get<std::string>());
+    ++tried;
+    // The message with its Subject header (and any folded continuation) replaced.
+    const std::vector<std::uint8_t> bytes = ReadFile(eml);
+    std::istringstream original(std::string(bytes.begin(), bytes.end()));
+    std::string rewritten;
+    bool in_subject = false;
+    for (std::string header; std::getline(original, header);) {
+      if (in_subject && !header.empty() && (header[0] == ' ' || header[0] == '\t')) continue;
+      in_subject = header.starts_with("Subject:");
+      rewritten += in_subject ? (truth["form"] == "AMEND" ? "Subject: Records request" : "Subject: Solicitud de enmienda")
+                              : header;
+      rewritten += "\n";
+    }
+    const fs::path relabeled = dir.path() / "relabeled.eml";
+    WriteFile(relabeled, rewritten);
+    const std::vector<nlohmann::json> after = process(relabeled);
+    ASSERT_EQ(after.size(), 1u);
+    EXPECT_EQ(after[0]["form"], truth["form"]) << "the pages decide the form";
+    EXPECT_TRUE(doubted(after[0])) << after[0]["findings"].dump();
+    EXPECT_EQ(after[0]["status"], "needs_review");
+  }
+  EXPECT_EQ(tried, 2) << "the corpus should hold two e-mailed forms read without doubt";
+}
+
 // GET over plain HTTP on 127.0.0.1; the whole answer, headers included.
 std::string HttpGet(int port, const std::string& path) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
