@@ -53,6 +53,14 @@ fs::path WriteConfig(const fs::path& dir, double once_wait = 20, int max_attempt
   return config;
 }
 
+// `intake corpus` into `out`: `count` documents from `seed` in the given --mix.
+void MakeCorpus(const fs::path& out, int count, int seed, const std::string& mix) {
+  CommandResult made = RunCommand({IntakeBinary(), "corpus", "--out", out.string(), "--count", std::to_string(count),
+                                   "--seed", std::to_string(seed), "--mix", mix},
+                                  300s);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+}
+
 CommandResult Intake(const fs::path& config, std::vector<std::string> args, std::chrono::seconds timeout = 300s) {
   std::vector<std::string> argv = {IntakeBinary().string(), "--config", config.string()};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -162,10 +170,7 @@ TEST(ServiceTest, ProcessTurnsGeneratedFaxesIntoTheRequestsTheirTruthExpects) {
   TempDir dir;
   const fs::path config = WriteConfig(dir.path());
   const fs::path corpus = dir.path() / "corpus";
-  CommandResult made = RunCommand({IntakeBinary(), "corpus", "--out", corpus.string(), "--count", "4", "--seed", "29",
-                                   "--mix", "fax=1,email=0,scan=0,hand=0,typed=1,efill=0"},
-                                  300s);
-  ASSERT_EQ(made.exit_code, 0) << made.err;
+  ASSERT_NO_FATAL_FAILURE(MakeCorpus(corpus, 4, 29, "fax=1,email=0,scan=0,hand=0,typed=1,efill=0"));
   std::ifstream truth_file(corpus / "truth.jsonl");
   int documents = 0, text_fields = 0, text_right = 0;
   for (std::string line; std::getline(truth_file, line);) {
@@ -222,10 +227,7 @@ TEST(ServiceTest, EmailSubjectNamingAnotherFormDoubtsTheClassificationButNeverOv
   TempDir dir;
   const fs::path config = WriteConfig(dir.path());
   const fs::path corpus = dir.path() / "corpus";
-  CommandResult made = RunCommand({IntakeBinary(), "corpus", "--out", corpus.string(), "--count", "6", "--seed", "41",
-                                   "--mix", "fax=0,email=1,scan=0,hand=0,typed=1,efill=0"},
-                                  300s);
-  ASSERT_EQ(made.exit_code, 0) << made.err;
+  ASSERT_NO_FATAL_FAILURE(MakeCorpus(corpus, 6, 41, "fax=0,email=1,scan=0,hand=0,typed=1,efill=0"));
   auto process = [&](const fs::path& eml) {
     CommandResult r = Intake(config, {"process", "--channel", "email", eml.string()});
     EXPECT_EQ(r.exit_code, 0) << r.err;
