@@ -37,8 +37,10 @@ constexpr int kAlignSearchPx = 3;
 constexpr int kAlignedSlackPx = 1;
 constexpr int kMinAlignInkPx = 40;
 constexpr int kRegistrationSlackPx = 2;
-// Pieces of ink smaller than this are fax noise or dust, not writing.
+// Pieces of ink smaller than this are fax noise or dust, not writing, unless
+// they end a letter as a period does: one at most kDotPx across.
 constexpr int kSpeckPx = 6;
+constexpr int kDotPx = 8;
 // A piece of ink at most this thick that runs across most of the region
 // (kRuleSpan of its width or height) is a fax streak or the edge of a printed
 // rule; so is any piece lying wholly within kRuleBandPx of a ruled line (a
@@ -199,15 +201,38 @@ cv::Mat WritingOnly(const AddedInk& added) {
   auto all_near = [](const std::vector<bool>& near, int from, int length) {
     return std::all_of(near.begin() + from, near.begin() + from + length, [](bool b) { return b; });
   };
+  auto box = [&](int i) {
+    return cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                    stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+  };
   std::vector<std::uint8_t> keep(count, 0);
+  std::vector<int> dots;  // small pieces that are writing only beside a letter
   for (int i = 1; i < count; ++i) {
-    const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
-    const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    const cv::Rect r = box(i);
     const bool speck = stats.at<int>(i, cv::CC_STAT_AREA) < kSpeckPx;
-    const bool streak = (h <= kRuleThicknessPx && w >= kRuleSpan * ink.cols) ||
-                        (w <= kRuleThicknessPx && h >= kRuleSpan * ink.rows);
-    const bool rule_left = all_near(added.near_rule_rows, y, h) || all_near(added.near_rule_columns, x, w);
+    const bool streak = (r.height <= kRuleThicknessPx && r.width >= kRuleSpan * ink.cols) ||
+                        (r.width <= kRuleThicknessPx && r.height >= kRuleSpan * ink.rows);
+    const bool rule_left = all_near(added.near_rule_rows, r.y, r.height) ||
+                           all_near(added.near_rule_columns, r.x, r.width);
     keep[i] = speck || streak || rule_left ? 0 : 255;
+    if (!keep[i] && !streak && r.width <= kDotPx && r.height <= kDotPx) dots.push_back(i);
+  }
+  // A period, a comma or the dot of an initial is as small as fax noise and
+  // sits on the line people write on; it is kept when it ends a letter:
+  // level with the letter's foot and at most half its height after it.
+  for (int i : dots) {
+    const cv::Rect dot = box(i);
+    for (int j = 1; j < count; ++j) {
+      if (!keep[j] || j == i) continue;
+      const cv::Rect letter = box(j);
+      const int gap = dot.x - (letter.x + letter.width);
+      const int foot = letter.y + letter.height;
+      if (letter.height > 2 * dot.height && gap >= -1 && gap <= letter.height / 2 && dot.y >= letter.y + letter.height / 2 &&
+          dot.y <= foot + 1 && dot.y + dot.height >= foot - kDotPx) {
+        keep[i] = 255;
+        break;
+      }
+    }
   }
   cv::Mat writing(ink.size(), CV_8UC1);
   for (int y = 0; y < ink.rows; ++y) {
