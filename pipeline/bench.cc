@@ -15,8 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
 PrepareRun RunOnce(const std::vector<std::vector<std::uint8_t>>& files, int threads, const PipelineOptions& options,
                  const OcrOptions& ocr_options) {
   PrepareRun run;

@@ -16,7 +16,6 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "classifiers/identify.h"
-#include "email/message.h"
 #include "extract/fields.h"
 #include "pipeline/measure.h"
 #include "pipeline/score.h"
@@ -27,13 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 using Page = std::pair<std::string, int>;  // (attachment or "", 1-based page)
-
-// A page of a file, prepared and identified, with the attachment it came from.
-struct CorpusPage {
-  Page where;
-  GrayImage image;
-  PageIdentity identity;
-};
 
 // Every file of the corpus's inboxes, sorted, paths relative to the corpus.
 std::vector<fs::path> ListInboxFiles(const fs::path& dir) {
@@ -53,39 +45,8 @@ std::string FileKey(const std::string& path) {
   return name.substr(0, name.find(':'));
 }
 
-// The pages of one file (each attachment of a message in turn), prepared and identified.
-Result<std::vector<CorpusPage>> ReadCorpusPages(const std::vector<std::uint8_t>& bytes, bool email,
-                                                const PipelineOptions& options, const FormsKnowledge& knowledge,
-                                                OcrEngine& ocr) {
-  std::vector<std::pair<std::string, DecodedFile>> sources;
-  if (email) {
-    Result<MailMessage> message = ParseMessage(bytes);
-    if (!message) return tl::unexpected(message.error());
-    for (const MailAttachment& attachment : message->attachments) {
-      Result<DecodedFile> file = Decode(attachment.bytes, options.limits);
-      if (file) sources.emplace_back(attachment.filename, std::move(*file));
-    }
-  } else {
-    Result<DecodedFile> file = Decode(bytes, options.limits);
-    if (!file) return tl::unexpected(file.error());
-    sources.emplace_back("", std::move(*file));
-  }
-  const OrientationDetector detect = [&ocr](const GrayImage& page) { return ocr.DetectOrientation(page); };
-  std::vector<CorpusPage> pages;
-  for (const auto& [attachment, file] : sources) {
-    for (const DecodedPage& decoded : file.pages) {
-      Result<PreparedPage> prepared = PreparePage(decoded.image, options.prepare, detect);
-      if (!prepared) return tl::unexpected(prepared.error());
-      CorpusPage page{{attachment, decoded.number}, std::move(prepared->image), {}};
-      page.identity = IdentifyPage(page.image, knowledge.templates, ocr);
-      pages.push_back(std::move(page));
-    }
-  }
-  return pages;
-}
-
 // The crops of one form document, with their label lines (`png` named from `stem`).
-void CropDocument(const LogicalDocument& doc, const std::vector<CorpusPage>& pages, const json& truth,
+void CropDocument(const LogicalDocument& doc, const std::vector<IdentifiedPage>& pages, const json& truth,
                   const std::string& stem, const fs::path& out_dir, OcrEngine* ocr, std::vector<json>& lines,
                   double& tesseract_ms, int& tesseract_reads) {
   const FormTemplate& form = *doc.form;
@@ -99,8 +60,8 @@ void CropDocument(const LogicalDocument& doc, const std::vector<CorpusPage>& pag
   for (const std::optional<int>& index : doc.form_pages) {
     std::optional<RegisteredPage> reg;
     if (index) {
-      const CorpusPage& page = pages[*index - 1];
-      if (auto r = RegisterPage(page.image, form, page.identity.page)) reg = std::move(*r);
+      const IdentifiedPage& page = pages[*index - 1];
+      if (auto r = RegisterPage(page.prepared.image, form, page.identity.page)) reg = std::move(*r);
     }
     registered.push_back(std::move(reg));
   }
@@ -181,10 +142,10 @@ Result<CropsReport> WriteFieldCrops(const fs::path& corpus_dir, const fs::path& 
         const fs::path& relative = files[i];
         const std::vector<std::uint8_t> bytes = ReadBytes(corpus_dir / relative);
         const bool email = relative.string().find("inbox/email/") == 0;
-        Result<std::vector<CorpusPage>> pages = ReadCorpusPages(bytes, email, options, knowledge, *engines[t]);
+        Result<std::vector<IdentifiedPage>> pages = IdentifyFilePages(bytes, email, options, knowledge, *engines[t]);
         if (!pages) continue;
         std::vector<PageIdentity> ids;
-        for (const CorpusPage& page : *pages) ids.push_back(page.identity);
+        for (const IdentifiedPage& page : *pages) ids.push_back(page.identity);
         const auto truths = truth_by_file.find(FileKey(relative.string()));
         std::vector<json> made;
         int documents = 0, matched = 0;
@@ -197,7 +158,7 @@ Result<CropsReport> WriteFieldCrops(const fs::path& corpus_dir, const fs::path& 
           ++documents;
           std::set<Page> found;
           for (const std::optional<int>& index : doc.form_pages) {
-            if (index) found.insert((*pages)[*index - 1].where);
+            if (index) found.insert({(*pages)[*index - 1].attachment.value_or(""), (*pages)[*index - 1].number});
           }
           const json* truth = nullptr;
           if (truths != truth_by_file.end()) {

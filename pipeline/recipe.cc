@@ -304,6 +304,31 @@ Result<FormsKnowledge> LoadFormsKnowledge(const std::vector<std::filesystem::pat
   return FormsKnowledge{std::move(*templates), std::move(*rules), std::move(*calendar)};
 }
 
+Result<std::vector<IdentifiedPage>> IdentifyFilePages(std::span<const std::uint8_t> bytes, bool email,
+                                                      const PipelineOptions& options, const FormsKnowledge& knowledge,
+                                                      OcrEngine& ocr) {
+  std::vector<DecodedSource> sources;
+  if (email) {
+    Result<MailMessage> message = ParseMessage(bytes);
+    if (!message) return tl::unexpected(message.error());
+    for (const MailAttachment& attachment : message->attachments) {
+      Result<DecodedFile> file = Decode(attachment.bytes, options.limits);
+      if (file) sources.push_back({attachment.filename, std::move(*file)});
+    }
+  } else {
+    Result<DecodedFile> file = Decode(bytes, options.limits);
+    if (!file) return tl::unexpected(file.error());
+    sources.push_back({std::nullopt, std::move(*file)});
+  }
+  Result<std::vector<FilePage>> pages = ReadPages(sources, options, knowledge, ocr, nullptr);
+  if (!pages) return tl::unexpected(pages.error());
+  std::vector<IdentifiedPage> out;
+  for (FilePage& page : *pages) {
+    out.push_back({page.attachment, page.number, std::move(page.prepared), std::move(page.identity)});
+  }
+  return out;
+}
+
 Result<std::vector<Request>> ProcessFile(const FileInput& input, const PipelineOptions& options,
                                          const FormsKnowledge& knowledge, OcrEngine& ocr, ProcessStats* stats) {
   const FileKind kind = SniffKind(input.bytes);

@@ -33,6 +33,7 @@
 #include "decode/decode.h"
 #include "ocr/engine.h"
 #include "calendar/calendar.h"
+#include "classifiers/identify.h"
 #include "preprocess/prepare.h"
 #include "templates/template.h"
 #include "validate/validate.h"
@@ -67,6 +68,23 @@ struct FormsKnowledge {
 /// The templates from `template_folders` (DefaultFormsDir() first), the
 /// shipped rules and the shipped calendar.
 Result<FormsKnowledge> LoadFormsKnowledge(const std::vector<std::filesystem::path>& template_folders);
+
+/// A page as ProcessFile sees it before its fields are read: decoded,
+/// prepared (a photo straightened, turned upright when it is no form) and
+/// identified.
+struct IdentifiedPage {
+  std::optional<std::string> attachment;  // the e-mail attachment it came from
+  int number = 0;                         // 1-based page of the file or attachment
+  PreparedPage prepared;
+  PageIdentity identity;
+};
+
+/// The pages of a file exactly as ProcessFile prepares and identifies them
+/// (every readable attachment of a message in turn, when `email`); for tools
+/// that look inside the flow, such as `intake bench crops`.
+Result<std::vector<IdentifiedPage>> IdentifyFilePages(std::span<const std::uint8_t> bytes, bool email,
+                                                      const PipelineOptions& options, const FormsKnowledge& knowledge,
+                                                      OcrEngine& ocr);
 
 /// Counts a run reports (pages prepared, pages rotated) without patient data.
 struct ProcessStats {
