@@ -3,7 +3,9 @@
 // binary, on a small corpus the generator writes.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,7 @@
 namespace intake {
 namespace {
 
+namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::IntakeBinary;
 using testing::CommandResult;
@@ -107,6 +110,37 @@ TEST(BenchCommand, ScoresTimesAndChartsASmallCorpus) {
   int lines = 0;
   for (std::string line; std::getline(requests, line);) lines += !line.empty();
   EXPECT_GE(lines, 3);
+}
+
+// The recognizer's training data: every written one-line field of a
+// corpus's forms, photographed ones included, cut as the extractor cuts it,
+// with the characters as written.
+TEST(BenchCommand, CropsCutEveryWrittenOneLineFieldWithItsLabel) {
+  TempDir dir;
+  const auto corpus = dir.path() / "corpus";
+  CommandResult made = RunCommand({IntakeBinary(), "corpus", "--out", corpus.string(), "--count", "3", "--seed", "8",
+                                   "--mix", "fax=0,email=1,scan=0,hand=1,typed=0,efill=0"},
+                                  300s);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const auto out = dir.path() / "crops";
+  CommandResult crops = RunCommand(
+      {IntakeBinary(), "bench", "crops", corpus.string(), "--out", out.string(), "--threads", "1"}, 600s);
+  ASSERT_EQ(crops.exit_code, 0) << crops.err;
+  std::ifstream labels(out / "labels.jsonl");
+  std::set<std::string> documents;
+  int lines = 0;
+  for (std::string line; std::getline(labels, line);) {
+    const nlohmann::json label = nlohmann::json::parse(line);
+    ++lines;
+    documents.insert(label["doc"].get<std::string>());
+    EXPECT_TRUE(fs::is_regular_file(out / label["png"].get<std::string>())) << label["png"];
+    EXPECT_FALSE(label["value"].get<std::string>().empty()) << label["png"];
+    EXPECT_EQ(label["fill"], "hand");
+    EXPECT_EQ(label["channel"], "email");
+  }
+  EXPECT_GE(lines, 10);
+  // Seed 8 sends three phone photos: each is straightened and cut like a fax.
+  EXPECT_EQ(documents.size(), 3u) << "every photographed form gives crops";
 }
 
 }  // namespace
