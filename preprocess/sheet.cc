@@ -26,6 +26,13 @@ constexpr int kFindSide = 800;  // the sheet is looked for on a copy this large
 constexpr double kMinSheetShare = 0.20, kMaxSheetShare = 0.93;
 // Paper must be this much brighter than the surround (mean gray levels).
 constexpr double kMinContrast = 40;
+// After the light is evened, paper is at kPaperLevel; the darkest kInkShare
+// of the sheet (a form prints far more than that in black) is taken for its
+// ink and stretched to black, unless it is within kMinInkContrast of the
+// paper (a blank sheet: nothing to stretch).
+constexpr double kPaperLevel = 255;
+constexpr double kInkShare = 0.01;
+constexpr double kMinInkContrast = 40;
 
 cv::Mat View(const GrayImage& image) {
   return cv::Mat(image.height, image.width, CV_8UC1, const_cast<std::uint8_t*>(image.pixels.data()));
@@ -63,6 +70,25 @@ std::optional<std::vector<cv::Point>> FourCorners(const std::vector<cv::Point>& 
 }
 
 double Distance(cv::Point2f a, cv::Point2f b) { return std::hypot(a.x - b.x, a.y - b.y); }
+
+// The level below which `share` of the pixels lie (a float image of 0..255).
+double DarkestShare(const cv::Mat& image, double share) {
+  cv::Mat bytes;
+  image.convertTo(bytes, CV_8U);
+  const int channels[] = {0};
+  const int bins[] = {256};
+  const float range[] = {0, 256};
+  const float* ranges[] = {range};
+  cv::Mat histogram;
+  cv::calcHist(&bytes, 1, channels, cv::Mat(), histogram, 1, bins, ranges);
+  const double wanted = share * static_cast<double>(bytes.total());
+  double seen = 0;
+  for (int level = 0; level < 256; ++level) {
+    seen += histogram.at<float>(level);
+    if (seen >= wanted) return level;
+  }
+  return 255;
+}
 
 }  // namespace
 
@@ -114,6 +140,12 @@ std::optional<GrayImage> StraightenPhotographedSheet(const GrayImage& photo) {
   sheet.convertTo(flat, CV_32F);
   background.convertTo(background, CV_32F);
   cv::divide(flat, cv::max(background, 1.0f), flat, 255.0);
+  // A phone's blur leaves thin strokes gray, lighter than the ink a scan or
+  // fax shows: the darkest print on the sheet is made black again.
+  const double ink = DarkestShare(flat, kInkShare);
+  if (ink < kPaperLevel - kMinInkContrast) {
+    flat = (flat - ink) * (255.0 / (kPaperLevel - ink));
+  }
   GrayImage out = GrayImage::Blank(width, height, kSheetDpi, kSheetDpi);
   cv::Mat pixels(height, width, CV_8UC1, out.pixels.data());
   flat.convertTo(pixels, CV_8U);
