@@ -36,7 +36,15 @@ const std::vector<std::string> kHandFonts = {
     "ComicNeue-Regular.otf", "ComicNeue-Light.otf",                // fonts-comic-neue
     "DancingScript-Regular.otf",                                   // fonts-dancingscript
     "CabinSketch-Regular.ttf",                                     // fonts-cabinsketch
-    "KleeOne-Regular.ttf"};                                        // fonts-klee
+    "KleeOne-Regular.ttf",                                         // fonts-klee
+    "Purisa.ttf",                                                  // fonts-tlwg-purisa-ttf
+    "setofont.ttf",                                                // fonts-seto
+    "YOzRN_.ttf",                                                  // fonts-yozvox-yozfont-new-kana
+    "Domestic_Manners.ttf",                                        // fonts-dustin
+    "StayPuft.ttf",                                                // fonts-staypuft
+    "YuseiMagic-Regular.ttf",                                      // fonts-yusei-magic
+    "UnPilgia.ttf",                                                // fonts-unfonts-extra
+    "aescrawl.ttf"};                                               // fonts-aenigma
 constexpr char kBoldFont[] = "DejaVuSans-Bold.ttf";
 
 std::u32string Codepoints(std::string_view text) {

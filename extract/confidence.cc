@@ -28,35 +28,35 @@ struct TextModel {
       strict_unconfirmed, bare_initial, rec_alone;
 };
 // Both engines read the field: fitted on fonts the recognizer never saw.
-// (No implausible date was among them: that weight is 0 for want of data.)
-constexpr TextModel kBothEngines = {.bias = -5.210,
-                                    .strict = 0.417,
-                                    .loose = -1.484,
-                                    .unchecked = -1.361,
-                                    .repaired = -2.782,
-                                    .implausible = 0.000,
-                                    .ocr = 3.456,
-                                    .tess_agree = 2.071,
-                                    .tess_disagree = 0.676,
-                                    .rec_agree = 3.073,
-                                    .rec_share = 1.910,
-                                    .strict_unconfirmed = -0.224,
-                                    .bare_initial = -4.981,
-                                    .rec_alone = 7.169};
+// (No repaired value was among them: that weight is 0 for want of data.)
+constexpr TextModel kBothEngines = {.bias = -4.434,
+                                    .strict = 0.545,
+                                    .loose = -1.368,
+                                    .unchecked = -0.919,
+                                    .repaired = 0.000,
+                                    .implausible = -2.691,
+                                    .ocr = 2.874,
+                                    .tess_agree = 1.998,
+                                    .tess_disagree = -0.099,
+                                    .rec_agree = 1.778,
+                                    .rec_share = 3.302,
+                                    .strict_unconfirmed = 0.436,
+                                    .bare_initial = -6.545,
+                                    .rec_alone = 6.625};
 // Tesseract alone (multi-line fields, or no recognizer model).
-constexpr TextModel kTesseractAlone = {.bias = -2.909,
-                                       .strict = 0.952,
-                                       .loose = -0.339,
-                                       .unchecked = -0.280,
-                                       .repaired = -0.925,
-                                       .implausible = -2.317,
-                                       .ocr = 2.770,
-                                       .tess_agree = 0.842,
-                                       .tess_disagree = -0.846,
+constexpr TextModel kTesseractAlone = {.bias = -1.891,
+                                       .strict = 1.198,
+                                       .loose = 0.069,
+                                       .unchecked = -0.231,
+                                       .repaired = -0.582,
+                                       .implausible = -2.345,
+                                       .ocr = 2.991,
+                                       .tess_agree = 0.409,
+                                       .tess_disagree = -1.346,
                                        .rec_agree = 0.000,
                                        .rec_share = 0.000,
                                        .strict_unconfirmed = 0.000,
-                                       .bare_initial = -6.648,
+                                       .bare_initial = -7.049,
                                        .rec_alone = 0.000};
 // A value that is not a valid value of its format is wrong as reported.
 constexpr double kFailedConfidence = 0.02;

@@ -168,7 +168,8 @@ bool HasBareInitial(const std::string& name) {
 constexpr int kRecognizerBeams = 8;
 
 // A strict-format value holding this share of the recognizer's beam was right
-// in 1835 of 1836 crops, 206 of 206 in fonts it never saw (extract/calibrate/README.md).
+// in 2170 of 2176 held-out corpus crops, 333 of 337 in fonts it never saw
+// (extract/calibrate/README.md).
 constexpr double kSureShare = 0.97;
 
 // The grammar's verdicts from worst to best; a value of free text has none to fail.

@@ -20,7 +20,9 @@ packages=(
   # fonts the corpus generator and the tests draw with: typed and hand-like
   libfreetype-dev fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf
   fonts-dkg-handwriting fonts-breip fonts-bwht fonts-femkeklaver fonts-humor-sans fonts-rufscript
-  fonts-sjfonts fonts-comic-neue fonts-dancingscript fonts-cabinsketch fonts-klee
+  fonts-sjfonts fonts-comic-neue fonts-dancingscript fonts-cabinsketch fonts-klee fonts-tlwg-purisa-ttf
+  fonts-seto fonts-yozvox-yozfont-new-kana fonts-dustin fonts-staypuft fonts-yusei-magic fonts-unfonts-extra
+  fonts-aenigma
 )
 
 # The review app's browser test (tests/review_test.cc): the system's Chromium,

@@ -6,7 +6,7 @@
 #
 #   recognizer/train/make_data.sh build/intake /work/data
 #   OMP_NUM_THREADS=1 /usr/bin/python3 recognizer/train/train.py --crops /work/data/crops-train \
-#       --out recognizer/models --seed 7 --minutes 42 --epochs 40
+#       --out recognizer/models --seed 7 --minutes 48 --epochs 60
 #   build/recognizer/recognizer_eval recognizer/models/field_recognizer.onnx /work/data/crops-test /work/data/cal.csv
 #   /usr/bin/python3 recognizer/train/calibrate.py /work/data/cal.csv recognizer/models/field_recognizer.json
 set -euo pipefail
