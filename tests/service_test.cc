@@ -220,6 +220,43 @@ TEST(ServiceTest, ProcessTurnsGeneratedFaxesIntoTheRequestsTheirTruthExpects) {
   EXPECT_GE(text_right, text_fields * 80 / 100) << text_right << " of " << text_fields;
 }
 
+// Phone photos of hand-filled forms, as the generator takes them (the sheet
+// on a desk, in perspective, under uneven light), come out as the forms and
+// languages their truth says, with their checkboxes, signature and most of
+// their dates and digits read.
+TEST(ServiceTest, GeneratedPhonePhotosAreReadAsTheirFormsWithTheirMarksAndMostDigits) {
+  TempDir dir;
+  const fs::path config = WriteConfig(dir.path());
+  const fs::path corpus = dir.path() / "corpus";
+  ASSERT_NO_FATAL_FAILURE(MakeCorpus(corpus, 3, 8, "fax=0,email=1,scan=0,hand=1,typed=0,efill=0"));
+  std::ifstream truth_file(corpus / "truth.jsonl");
+  int photos = 0, digit_fields = 0, digits_right = 0;
+  for (std::string line; std::getline(truth_file, line);) {
+    const auto truth = nlohmann::json::parse(line);
+    SCOPED_TRACE(truth["doc_id"].get<std::string>());
+    ASSERT_EQ(truth["email_attachment_kind"], "photo");
+    ++photos;
+    CommandResult r = Intake(config, {"process", "--channel", "email", (corpus / truth["file"].get<std::string>()).string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json request = nlohmann::json::parse(r.out.substr(0, r.out.find('\n')));
+    EXPECT_EQ(request["form"], truth["form"]);
+    EXPECT_EQ(request["language"], truth["language"]);
+    for (const auto& [key, value] : truth["fields"].items()) {
+      const auto& fields = request["fields"];
+      if (value.is_boolean() || value.is_array()) {
+        ASSERT_TRUE(fields.contains(key)) << key;
+        EXPECT_EQ(fields[key]["value"], value) << key;
+      } else if (value.is_string() && (key.ends_with("phone") || key.ends_with("dob") || key.ends_with("date") ||
+                                       key.ends_with("mrn") || key.ends_with("zip"))) {
+        ++digit_fields;
+        digits_right += fields.contains(key) && fields[key]["value"] == value;
+      }
+    }
+  }
+  EXPECT_EQ(photos, 3);
+  EXPECT_GE(digits_right, digit_fields * 2 / 3) << digits_right << " of " << digit_fields;
+}
+
 // The subject line is a hint, never the answer: the same generated e-mail
 // comes out as the same form whatever its subject says, but a subject naming
 // another form sends it to a person (INT-01) where the original did not.
