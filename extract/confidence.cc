@@ -17,7 +17,8 @@ namespace {
 //       + rec_share * (the recognizer's beam share) + bare_initial [when so]
 //       + unchecked [free text: no grammar to pass]
 //       + strict_unconfirmed [passed a strict format, the recognizer read otherwise]
-//       + rec_alone [Tesseract not asked: the recognizer was sure].
+//       + rec_alone [Tesseract not asked: the recognizer was sure]
+//       + known [a name, place or text all of whose words the lexicon holds].
 // Fitted by extract/calibrate/fit_confidence.py (logistic regression) on the
 // decisions DecideWriting makes for the field crops of a held-out corpus,
 // on half of its documents; the reliability tables on the other half are in
@@ -25,39 +26,41 @@ namespace {
 // decision changes.
 struct TextModel {
   double bias, strict, loose, unchecked, repaired, implausible, ocr, tess_agree, tess_disagree, rec_agree, rec_share,
-      strict_unconfirmed, bare_initial, rec_alone;
+      strict_unconfirmed, bare_initial, rec_alone, known;
 };
 // Both engines read the field: fitted on fonts the recognizer never saw.
 // (No repaired value was among them: that weight is 0 for want of data.)
-constexpr TextModel kBothEngines = {.bias = -4.434,
-                                    .strict = 0.545,
-                                    .loose = -1.368,
-                                    .unchecked = -0.919,
+constexpr TextModel kBothEngines = {.bias = -4.780,
+                                    .strict = 0.292,
+                                    .loose = -1.544,
+                                    .unchecked = -1.181,
                                     .repaired = 0.000,
-                                    .implausible = -2.691,
-                                    .ocr = 2.874,
-                                    .tess_agree = 1.998,
-                                    .tess_disagree = -0.099,
-                                    .rec_agree = 1.778,
-                                    .rec_share = 3.302,
-                                    .strict_unconfirmed = 0.436,
-                                    .bare_initial = -6.545,
-                                    .rec_alone = 6.625};
+                                    .implausible = -2.346,
+                                    .ocr = 2.192,
+                                    .tess_agree = 2.224,
+                                    .tess_disagree = 0.222,
+                                    .rec_agree = 1.980,
+                                    .rec_share = 3.526,
+                                    .strict_unconfirmed = 1.154,
+                                    .bare_initial = -6.106,
+                                    .rec_alone = 6.776,
+                                    .known = 0.989};
 // Tesseract alone (multi-line fields, or no recognizer model).
-constexpr TextModel kTesseractAlone = {.bias = -1.891,
-                                       .strict = 1.198,
-                                       .loose = 0.069,
-                                       .unchecked = -0.231,
-                                       .repaired = -0.582,
-                                       .implausible = -2.345,
-                                       .ocr = 2.991,
-                                       .tess_agree = 0.409,
-                                       .tess_disagree = -1.346,
+constexpr TextModel kTesseractAlone = {.bias = -1.679,
+                                       .strict = 1.530,
+                                       .loose = -0.011,
+                                       .unchecked = -0.612,
+                                       .repaired = -0.364,
+                                       .implausible = -2.222,
+                                       .ocr = 2.885,
+                                       .tess_agree = 0.186,
+                                       .tess_disagree = -1.331,
                                        .rec_agree = 0.000,
                                        .rec_share = 0.000,
                                        .strict_unconfirmed = 0.000,
-                                       .bare_initial = -7.049,
-                                       .rec_alone = 0.000};
+                                       .bare_initial = -7.207,
+                                       .rec_alone = 0.000,
+                                       .known = 1.276};
 // A value that is not a valid value of its format is wrong as reported.
 constexpr double kFailedConfidence = 0.02;
 // Never claim certainty from OCR: one wrong digit voids a date.
@@ -84,7 +87,8 @@ double TextConfidence(const TextEvidence& evidence) {
       (evidence.format == FormatCheck::kImplausible ? k.implausible : 0) + k.ocr * std::clamp(evidence.ocr, 0.0, 1.0) +
       k.tess_agree * evidence.tesseract_agreeing + k.tess_disagree * evidence.tesseract_disagreeing +
       (evidence.recognizer_agrees ? k.rec_agree : 0) + k.rec_share * std::clamp(evidence.recognizer_share, 0.0, 1.0) +
-      (evidence.bare_initial ? k.bare_initial : 0) + (evidence.tesseract_asked ? 0 : k.rec_alone);
+      (evidence.bare_initial ? k.bare_initial : 0) + (evidence.tesseract_asked ? 0 : k.rec_alone) +
+      (evidence.known_words ? k.known : 0);
   return std::min(1 / (1 + std::exp(-z)), kMaxTextConfidence);
 }
 

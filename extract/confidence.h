@@ -27,14 +27,15 @@ struct TextEvidence {
   // passes it (date, MRN, ZIP, phone, state), unlike the shape checks of
   // names and e-mail addresses.
   bool strict_format = false;
-  double ocr = 0;                 // Tesseract's best word-level score for the value, 0..1 (0: it never read it)
-  int tesseract_agreeing = 0;     // Tesseract readings (as is, thicker, smaller) that gave the value
-  int tesseract_disagreeing = 0;  // ... that gave another one
+  double ocr = 0;                  // Tesseract's best word-level score for the value, 0..1 (0: it never read it)
+  int tesseract_agreeing = 0;      // Tesseract readings (as is, thicker, smaller) that gave the value
+  int tesseract_disagreeing = 0;   // ... that gave another one
   bool recognizer_read = false;    // the recognizer read the field (one-line fields, model loaded)
   bool tesseract_asked = true;     // false: the recognizer was sure enough alone
   bool recognizer_agrees = false;  // its most probable reading the grammar accepts is the value
   double recognizer_share = 0;     // share of the recognizer's beam on readings that mean the value
   bool bare_initial = false;       // a name with a one-letter word: its dot is what OCR loses
+  bool known_words = false;        // a name, place or text whose every word is in the lexicon
 };
 
 /// Confidence of an OCR-read text value.

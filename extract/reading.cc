@@ -45,6 +45,12 @@ bool StrictFormat(FieldFormat format) {
          format == FieldFormat::kPhone || format == FieldFormat::kState;
 }
 
+// Names, places and words: what the lexicon (recognizer/lexicon.h) holds.
+bool ReadInWords(FieldFormat format) {
+  return format == FieldFormat::kName || format == FieldFormat::kCity || format == FieldFormat::kStreet ||
+         format == FieldFormat::kText;
+}
+
 bool Checked(FieldFormat format) { return format != FieldFormat::kText && format != FieldFormat::kStreet; }
 
 std::string FoldSpaces(const std::string& text) {
@@ -172,6 +178,11 @@ constexpr int kRecognizerBeams = 8;
 // (extract/calibrate/README.md).
 constexpr double kSureShare = 0.97;
 
+// How much less probable (natural log) the recognizer's reading in words may
+// be than its free reading and still be its pick: fitted on held-out crops
+// (extract/calibrate/README.md).
+constexpr double kWordsMargin = 1.0;
+
 // The grammar's verdicts from worst to best; a value of free text has none to fail.
 int Rank(FormatCheck check) {
   switch (check) {
@@ -284,7 +295,8 @@ WritingEvidence GatherEvidence(const TemplateField& field, const GrayImage& crop
   }
   const FieldRecognizer* recognizer = ThreadRecognizer();
   if (!evidence.recognizer_read && recognizer && field.lines <= 1) {
-    evidence.recognizer = recognizer->Read(crop, field.format, kRecognizerBeams);
+    evidence.recognizer = recognizer->Recognize(crop, field.format, kRecognizerBeams,
+                                                ReadInWords(field.format) ? &Lexicon::Default() : nullptr);
     evidence.recognizer_read = true;
   }
   return evidence;
@@ -299,7 +311,10 @@ WritingDecision DecideWriting(const TemplateField& field, const WritingEvidence&
     double ocr = 0;           // Tesseract's best score for it
     std::size_t first = 99;   // the first Tesseract reading giving it
     bool recognizer = false;  // the recognizer's pick
+    bool known = false;       // a value in words: every word is in the lexicon
   };
+  const bool in_words = ReadInWords(field.format);
+  const Lexicon& lexicon = Lexicon::Default();
   std::map<std::string, Support> values;
   int tesseract_read = 0;
   for (std::size_t i = 0; i < evidence.tesseract.size(); ++i) {
@@ -309,28 +324,41 @@ WritingDecision DecideWriting(const TemplateField& field, const WritingEvidence&
     const Interpretation meant = Interpret(field, read.text, context);
     Support& support = values[meant.value];
     if (support.tesseract == 0 || Rank(meant.check) > Rank(support.check)) support.check = meant.check;
+    support.known = in_words && lexicon.Knows(meant.value);
     ++support.tesseract;
     support.ocr = std::max(support.ocr, read.confidence);
     support.first = std::min(support.first, i);
   }
-  // The recognizer's pick: its most probable reading the grammar accepts.
+  // The recognizer's pick: its reading in words when that is about as
+  // probable as its free one (a word it read a stroke off, a space inside a
+  // word), else its most probable reading the grammar accepts.
   std::vector<Interpretation> beam;
-  for (const Candidate& candidate : evidence.recognizer) beam.push_back(Interpret(field, candidate.text, context));
+  for (const Candidate& candidate : evidence.recognizer.beam) beam.push_back(Interpret(field, candidate.text, context));
+  std::optional<Interpretation> pick;
+  if (evidence.recognizer.words && !evidence.recognizer.beam.empty() &&
+      evidence.recognizer.words->log_prob >= evidence.recognizer.beam.front().log_prob - kWordsMargin) {
+    pick = Interpret(field, evidence.recognizer.words->text, context);
+  }
   for (const Interpretation& meant : beam) {
-    if (!Accepted(meant.check) || meant.value.empty()) continue;
-    Support& support = values[meant.value];
-    if (support.tesseract == 0) support.check = meant.check;
+    if (pick && Accepted(pick->check) && !pick->value.empty()) break;
+    pick = meant;
+  }
+  if (pick && Accepted(pick->check) && !pick->value.empty()) {
+    Support& support = values[pick->value];
+    if (support.tesseract == 0) support.check = pick->check;
     support.recognizer = true;
-    break;
+    support.known = in_words && lexicon.Knows(pick->value);
   }
   WritingDecision decision;
   if (values.empty()) return decision;
-  // The best verdict of the grammar, then the most readings; on a tie the
-  // recognizer's reading of a strict format (it reads digits better, and
-  // state codes), else Tesseract's first.
+  // The best verdict of the grammar; for names, places and text a value in
+  // known words (a misread letter seldom makes another word); then the most
+  // readings; on a tie the recognizer's reading of a strict format (it reads
+  // digits better, and state codes), else Tesseract's first.
   const bool strict = StrictFormat(field.format);
   auto better = [strict](const Support& a, const Support& b) {
     if (Rank(a.check) != Rank(b.check)) return Rank(a.check) > Rank(b.check);
+    if (a.known != b.known) return a.known;
     const int votes_a = a.tesseract + (a.recognizer ? 1 : 0), votes_b = b.tesseract + (b.recognizer ? 1 : 0);
     if (votes_a != votes_b) return votes_a > votes_b;
     if (strict && a.recognizer != b.recognizer) return a.recognizer;
@@ -349,9 +377,9 @@ WritingDecision DecideWriting(const TemplateField& field, const WritingEvidence&
                     : support.tesseract > 0                     ? "tesseract"
                                                                 : "recognizer";
   double total = kNegInf, share = 0;
-  for (const Candidate& candidate : evidence.recognizer) total = LogAdd(total, candidate.log_prob);
+  for (const Candidate& candidate : evidence.recognizer.beam) total = LogAdd(total, candidate.log_prob);
   for (std::size_t i = 0; i < beam.size(); ++i) {
-    if (beam[i].value == decision.value) share += std::exp(evidence.recognizer[i].log_prob - total);
+    if (beam[i].value == decision.value) share += std::exp(evidence.recognizer.beam[i].log_prob - total);
   }
   decision.recognizer_share = share;
   decision.confidence =
@@ -364,7 +392,8 @@ WritingDecision DecideWriting(const TemplateField& field, const WritingEvidence&
                       .tesseract_asked = !evidence.tesseract.empty(),
                       .recognizer_agrees = support.recognizer,
                       .recognizer_share = share,
-                      .bare_initial = field.format == FieldFormat::kName && HasBareInitial(decision.value)});
+                      .bare_initial = field.format == FieldFormat::kName && HasBareInitial(decision.value),
+                      .known_words = support.known});
   return decision;
 }
 

@@ -68,15 +68,16 @@ struct OcrReading {
 /// Everything read from one field's writing.
 struct WritingEvidence {
   std::vector<OcrReading> tesseract;  // the crop as is, then thickened, then smaller: as many as were read
-  std::vector<Candidate> recognizer;  // the recognizer's beam, most probable first; empty for multi-line fields
+  RecognizerReading recognizer;       // its beam (empty for multi-line fields) and, for names, places and
+                                      // text, its reading in words of the lexicon
   bool recognizer_read = false;
 };
 
 /// `so_far` with the readings of `crop` (WritingInField's image) it lacks:
 /// Tesseract up to `tesseract_reads` times (1..3, in the order above) and,
 /// for one-line fields, the recognizer's beam.
-WritingEvidence GatherEvidence(const TemplateField& field, const GrayImage& crop, OcrEngine& ocr,
-                               int tesseract_reads, WritingEvidence so_far = {});
+WritingEvidence GatherEvidence(const TemplateField& field, const GrayImage& crop, OcrEngine& ocr, int tesseract_reads,
+                               WritingEvidence so_far = {});
 
 /// The value the evidence supports and its calibrated confidence.
 struct WritingDecision {

@@ -10,16 +10,16 @@
 // A reading is right when it equals the true normalized value exactly.
 // Prints Markdown tables (per format, per fill, calibration buckets, time per
 // crop); the CSV holds what recognizer/train/calibrate.py fits the confidence on.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <set>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <set>
 
 #include "extract/fields.h"
 #include "recognizer/recognizer.h"
@@ -40,6 +40,13 @@ std::optional<GrayImage> LoadCrop(const fs::path& path) {
   for (int y = 0; y < mat.rows; ++y) std::copy_n(mat.ptr<std::uint8_t>(y), mat.cols, &image.At(0, y));
   return image;
 }
+
+// Formats read in words of the lexicon, and how much less probable than the
+// free reading the lexicon's may be and still be taken (natural log).
+bool LexiconFormat(FieldFormat f) {
+  return f == FieldFormat::kName || f == FieldFormat::kCity || f == FieldFormat::kStreet || f == FieldFormat::kText;
+}
+const std::vector<double> kMargins = {0, 3, 6, 9, 12, 16, 25, 1000};
 
 std::string Percent(int right, int n) { return n ? fmt::format("{:.1f}%", 100.0 * right / n) : "-"; }
 
@@ -68,6 +75,8 @@ int main(int argc, char** argv) {
     csv << "format,log_share,grammar,log_prob,correct\n";
   }
   std::map<std::string, Tally> by_format, by_fill;
+  std::map<std::pair<std::string, std::size_t>, Tally> by_margin;  // (format, margin) -> (n, with words, free)
+  const Lexicon& lexicon = Lexicon::Default();
   std::map<int, std::pair<int, int>> buckets;  // confidence bucket -> (n, right)
   const std::vector<double> edges = {0.5, 0.8, 0.9, 0.95, 0.99};
   double ours_ms = 0;
@@ -82,7 +91,8 @@ int main(int argc, char** argv) {
     const std::string truth = label.at("truth").get<std::string>(), language = label.at("language").get<std::string>();
 
     const auto start = std::chrono::steady_clock::now();
-    const std::vector<Candidate> candidates = recognizer->Read(*crop, *format, 8);
+    const RecognizerReading reading = recognizer->Recognize(*crop, *format, 8, &lexicon);
+    const std::vector<Candidate>& candidates = reading.beam;
     ours_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     ++read;
     std::size_t chosen = 0;
@@ -94,6 +104,18 @@ int main(int argc, char** argv) {
     if (!ours && !candidates.empty()) ours = candidates.front().text;
     const bool ours_right = ours && *ours == truth;
 
+    if (LexiconFormat(*format) && !candidates.empty()) {
+      for (std::size_t m = 0; m < kMargins.size(); ++m) {
+        std::string pick = *ours;
+        if (reading.words && reading.words->log_prob >= candidates.front().log_prob - kMargins[m]) {
+          pick = NormalizeValue(*format, reading.words->text, language).value_or(reading.words->text);
+        }
+        Tally& tally = by_margin[{label.at("format").get<std::string>(), m}];
+        ++tally.n;
+        tally.ours += pick == truth;
+        tally.tesseract += ours_right;
+      }
+    }
     const std::string tesseract_text = label.at("tesseract").get<std::string>();
     const std::string tesseract = NormalizeValue(*format, tesseract_text, language).value_or(tesseract_text);
     const bool tesseract_right = tesseract == truth;
@@ -128,9 +150,15 @@ int main(int argc, char** argv) {
   }
   std::cout << "\n| our confidence | crops | observed exact |\n|---|---:|---:|\n";
   for (const auto& [bucket, counts] : buckets) {
-    const double low = bucket == 0 ? 0 : edges[bucket - 1], high = bucket < static_cast<int>(edges.size()) ? edges[bucket] : 1;
+    const double low = bucket == 0 ? 0 : edges[bucket - 1],
+                 high = bucket < static_cast<int>(edges.size()) ? edges[bucket] : 1;
     std::cout << fmt::format("| {:.2f}-{:.2f} | {} | {} |\n", low, high, counts.first,
                              Percent(counts.second, counts.first));
+  }
+  std::cout << fmt::format("\n| format | margin | held-out crops | in words | free |\n|---|---:|---:|---:|---:|\n");
+  for (const auto& [key, t] : by_margin) {
+    std::cout << fmt::format("| {} | {} | {} | {} | {} |\n", key.first, kMargins[key.second], t.n, Percent(t.ours, t.n),
+                             Percent(t.tesseract, t.n));
   }
   std::cout << fmt::format("\nours: {:.1f} ms per crop (beam 8)\n", read ? ours_ms / read : 0.0);
   return 0;

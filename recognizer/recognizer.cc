@@ -6,11 +6,11 @@
 #include <limits>
 #include <map>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 
 namespace intake {
 namespace {
@@ -22,6 +22,9 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // not reach the beam, and skipping it keeps the search to a few ms.
 const double kMinStepLogProb = std::log(1e-4);
 constexpr int kSearchBeam = 16;
+// Readings made of words fall out of the beam where the free search would
+// keep them: a wider beam finds the lexicon's best.
+constexpr int kLexiconBeam = 32;
 
 double LogAdd(double a, double b) {
   if (a == kNegInf) return b;
@@ -53,9 +56,16 @@ struct Calibration {
   double bias = 0, log_share = 0, grammar = 0, log_prob = 0;
 };
 
+// Where a prefix stands in its last word, in the lexicon search.
+struct WordState {
+  Lexicon::Range letters;     // the lexicon's words that start with the word's letters so far
+  bool after_digits = false;  // the word began with digits: its letters are not looked up
+};
+
 struct Prefix {
   double blank = kNegInf;      // log probability of the prefix, its last step a blank
   double not_blank = kNegInf;  // ... its last step its last character
+  WordState word;              // lexicon search only
   double Total() const { return LogAdd(blank, not_blank); }
 };
 
@@ -65,21 +75,29 @@ struct FieldRecognizer::Impl {
   mutable std::mutex mutex;  // cv::dnn::Net::forward is not reentrant
   mutable cv::dnn::Net net;
   int height = 32, width = 320;
-  std::vector<std::string> alphabet;  // class k+1 is alphabet[k]; class 0 the CTC blank
+  std::vector<std::string> alphabet;                // class k+1 is alphabet[k]; class 0 the CTC blank
   std::map<FieldFormat, std::vector<int>> allowed;  // classes a format may emit (blank first)
   Calibration calibration;
 
   // Log probabilities per step (T x classes) over `classes` only.
   cv::Mat Forward(const GrayImage& crop) const;
-  std::vector<Candidate> Search(const cv::Mat& logits, const std::vector<int>& classes, int beams) const;
+  // The CTC prefix beam search; with a lexicon, every run of letters must
+  // be one of its words (or a lone initial).
+  // Log probabilities per step (T x classes.size(), row-major) of the
+  // format's classes, renormalized over them.
+  std::vector<float> Masked(const cv::Mat& logits, const std::vector<int>& classes) const;
+  std::vector<Candidate> Search(const std::vector<float>& masked, const std::vector<int>& classes, int beams,
+                                const Lexicon* lexicon = nullptr) const;
+  bool Complete(const Lexicon& lexicon, const WordState& word) const;
+  std::optional<WordState> Next(const Lexicon& lexicon, const WordState& word, int c) const;
 };
 
 cv::Mat FieldRecognizer::Impl::Forward(const GrayImage& crop) const {
   // As train.py's prepare(): height scaled to the input's, width alike
   // (squeezed when too wide), left-aligned on white, ink 1 and ground 0.
   const cv::Mat gray(crop.height, crop.width, CV_8UC1, const_cast<std::uint8_t*>(crop.pixels.data()));
-  const int new_w = std::clamp(static_cast<int>(std::floor(crop.width * static_cast<double>(height) / crop.height + 0.5)),
-                               1, width);
+  const int new_w =
+      std::clamp(static_cast<int>(std::floor(crop.width * static_cast<double>(height) / crop.height + 0.5)), 1, width);
   cv::Mat small;
   cv::resize(gray, small, cv::Size(new_w, height), 0, 0, cv::INTER_AREA);
   cv::Mat canvas(height, width, CV_8UC1, cv::Scalar(255));
@@ -95,31 +113,59 @@ cv::Mat FieldRecognizer::Impl::Forward(const GrayImage& crop) const {
   return cv::Mat(classes, steps, CV_32F, out.ptr<float>()).t();  // T x C
 }
 
-std::vector<Candidate> FieldRecognizer::Impl::Search(const cv::Mat& logits, const std::vector<int>& classes,
-                                                     int beams) const {
-  std::map<std::vector<int>, Prefix> beam;
-  beam[{}].blank = 0;
-  std::vector<double> step(classes.size());
+std::vector<float> FieldRecognizer::Impl::Masked(const cv::Mat& logits, const std::vector<int>& classes) const {
+  // The softmax over the format's classes only: the mask.
+  std::vector<float> out(static_cast<std::size_t>(logits.rows) * classes.size());
   for (int t = 0; t < logits.rows; ++t) {
-    // The softmax over the format's classes only: the mask.
     const float* row = logits.ptr<float>(t);
     double top = kNegInf;
     for (int c : classes) top = std::max(top, static_cast<double>(row[c]));
     double sum = 0;
     for (int c : classes) sum += std::exp(row[c] - top);
-    for (std::size_t i = 0; i < classes.size(); ++i) step[i] = row[classes[i]] - top - std::log(sum);
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+      out[t * classes.size() + i] = static_cast<float>(row[classes[i]] - top - std::log(sum));
+    }
+  }
+  return out;
+}
+
+std::vector<Candidate> FieldRecognizer::Impl::Search(const std::vector<float>& masked, const std::vector<int>& classes,
+                                                     int beams, const Lexicon* lexicon) const {
+  // Which class of `classes` is the space (-1: none), for the lexicon search below.
+  int space = -1;
+  for (std::size_t i = 1; i < classes.size(); ++i) {
+    if (alphabet[classes[i] - 1] == " ") space = static_cast<int>(i);
+  }
+  std::map<std::vector<int>, Prefix> beam;
+  beam[{}].blank = 0;
+  if (lexicon) beam[{}].word = {lexicon->All(), false};
+  const std::size_t steps = masked.size() / classes.size();
+  for (std::size_t t = 0; t < steps; ++t) {
+    const float* step = &masked[t * classes.size()];
 
     std::map<std::vector<int>, Prefix> next;
     for (const auto& [labels, p] : beam) {
       const double total = p.Total();
       Prefix& same = next[labels];
-      same.blank = LogAdd(same.blank, total + step[0]);
+      same.word = p.word;
+      double blank = step[0];
+      // In the middle of a word no space can fall: a gap the network took
+      // for one (hand printing is spaced wide) is nothing.
+      if (lexicon && space > 0 && !Complete(*lexicon, p.word)) blank = LogAdd(blank, step[space]);
+      same.blank = LogAdd(same.blank, total + blank);
       for (std::size_t i = 1; i < classes.size(); ++i) {
         if (step[i] < kMinStepLogProb) continue;
         const int c = classes[i];
+        WordState word;
+        if (lexicon) {
+          const std::optional<WordState> after = Next(*lexicon, p.word, c);
+          if (!after) continue;
+          word = *after;
+        }
         std::vector<int> extended = labels;
         extended.push_back(c);
         Prefix& grown = next[extended];
+        grown.word = word;
         if (!labels.empty() && labels.back() == c) {
           // A repeated character needs a blank between; without one it is the same character held.
           grown.not_blank = LogAdd(grown.not_blank, p.blank + step[i]);
@@ -132,7 +178,8 @@ std::vector<Candidate> FieldRecognizer::Impl::Search(const cv::Mat& logits, cons
     }
     std::vector<std::pair<double, const std::vector<int>*>> ranked;
     for (const auto& [labels, p] : next) ranked.push_back({p.Total(), &labels});
-    const std::size_t keep = std::min<std::size_t>(ranked.size(), std::max(kSearchBeam, beams));
+    const std::size_t keep =
+        std::min<std::size_t>(ranked.size(), std::max(lexicon ? kLexiconBeam : kSearchBeam, beams));
     std::partial_sort(ranked.begin(), ranked.begin() + keep, ranked.end(),
                       [](const auto& a, const auto& b) { return a.first > b.first; });
     std::map<std::vector<int>, Prefix> kept;
@@ -141,7 +188,7 @@ std::vector<Candidate> FieldRecognizer::Impl::Search(const cv::Mat& logits, cons
   }
   std::vector<Candidate> out;
   for (const auto& [labels, p] : beam) {
-    if (labels.empty()) continue;
+    if (labels.empty() || (lexicon && !Complete(*lexicon, p.word))) continue;
     Candidate candidate{"", p.Total()};
     for (int c : labels) candidate.text += alphabet[c - 1];
     out.push_back(std::move(candidate));
@@ -149,6 +196,25 @@ std::vector<Candidate> FieldRecognizer::Impl::Search(const cv::Mat& logits, cons
   std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.log_prob > b.log_prob; });
   if (out.size() > static_cast<std::size_t>(beams)) out.resize(beams);
   return out;
+}
+
+bool FieldRecognizer::Impl::Complete(const Lexicon& lexicon, const WordState& word) const {
+  // A lone letter is an initial.
+  return word.after_digits || word.letters.depth <= 1 || lexicon.IsWord(word.letters);
+}
+
+std::optional<WordState> FieldRecognizer::Impl::Next(const Lexicon& lexicon, const WordState& word, int c) const {
+  const std::string& character = alphabet[c - 1];
+  if (const char letter = FoldLetter(character)) {
+    // Letters right after digits ("2ND", "APT 4B") are not a word to look up.
+    if (word.after_digits) return word;
+    const Lexicon::Range letters = lexicon.Extend(word.letters, letter);
+    if (letters.Empty()) return std::nullopt;
+    return WordState{letters, false};
+  }
+  if (!Complete(lexicon, word)) return std::nullopt;
+  const bool digit = character.size() == 1 && character[0] >= '0' && character[0] <= '9';
+  return WordState{lexicon.All(), digit};
 }
 
 Result<FieldRecognizer> FieldRecognizer::Load(const fs::path& model) {
@@ -197,15 +263,61 @@ FieldRecognizer& FieldRecognizer::operator=(FieldRecognizer&&) noexcept = defaul
 FieldRecognizer::~FieldRecognizer() = default;
 
 std::vector<Candidate> FieldRecognizer::Read(const GrayImage& crop, FieldFormat format, int beams) const {
+  return Recognize(crop, format, beams).beam;
+}
+
+RecognizerReading FieldRecognizer::Recognize(const GrayImage& crop, FieldFormat format, int beams,
+                                             const Lexicon* lexicon) const {
   if (crop.Empty() || beams < 1) return {};
   try {
     const cv::Mat logits = impl_->Forward(crop);
     if (logits.cols != static_cast<int>(impl_->alphabet.size()) + 1) return {};
-    return impl_->Search(logits, impl_->allowed.at(format), beams);
+    const std::vector<int>& classes = impl_->allowed.at(format);
+    RecognizerReading reading;
+    reading.step_log_probs = impl_->Masked(logits, classes);
+    for (std::size_t i = 1; i < classes.size(); ++i) reading.characters.push_back(impl_->alphabet[classes[i] - 1]);
+    reading.beam = impl_->Search(reading.step_log_probs, classes, beams);
+    if (lexicon && !lexicon->Empty()) {
+      std::vector<Candidate> words = impl_->Search(reading.step_log_probs, classes, 1, lexicon);
+      if (!words.empty()) reading.words = std::move(words.front());
+    }
+    return reading;
   } catch (const std::exception&) {
     // An OpenCV failure on one crop leaves that field to Tesseract or a person.
     return {};
   }
+}
+
+double RecognizerReading::LogProb(std::string_view text) const {
+  // The CTC forward pass over the extended label sequence (blank, c1, blank,
+  // c2, ..., blank): every alignment of the text, summed.
+  const std::size_t classes = characters.size() + 1;
+  if (step_log_probs.empty() || classes < 2) return kNegInf;
+  std::vector<int> labels;
+  for (const std::string& character : Characters(std::string(text))) {
+    const auto found = std::find(characters.begin(), characters.end(), character);
+    if (found == characters.end()) return kNegInf;
+    labels.push_back(static_cast<int>(found - characters.begin()) + 1);
+  }
+  const std::size_t steps = step_log_probs.size() / classes, n = 2 * labels.size() + 1;
+  auto label = [&](std::size_t s) { return s % 2 == 0 ? 0 : labels[s / 2]; };
+  std::vector<double> alpha(n, kNegInf), next(n);
+  for (std::size_t t = 0; t < steps; ++t) {
+    const float* step = &step_log_probs[t * classes];
+    for (std::size_t s = 0; s < n; ++s) {
+      double sum;
+      if (t == 0) {
+        sum = s < 2 ? 0 : kNegInf;
+      } else {
+        sum = alpha[s];
+        if (s >= 1) sum = LogAdd(sum, alpha[s - 1]);
+        if (s >= 2 && label(s) != 0 && label(s) != label(s - 2)) sum = LogAdd(sum, alpha[s - 2]);
+      }
+      next[s] = sum == kNegInf ? kNegInf : sum + step[label(s)];
+    }
+    std::swap(alpha, next);
+  }
+  return n >= 2 ? LogAdd(alpha[n - 1], alpha[n - 2]) : alpha[0];
 }
 
 double FieldRecognizer::Confidence(const std::vector<Candidate>& candidates, std::size_t chosen,
@@ -223,18 +335,27 @@ std::string FormatAlphabet(FieldFormat format) {
   const std::string digits = kDigits, upper = kUpper, lower = kLower;
   const std::string letters = upper + lower + kAccentedUpper + kAccentedLower;
   switch (format) {
-    case FieldFormat::kMrn: return digits;
-    case FieldFormat::kZip: return digits + "-";
-    case FieldFormat::kPhone: return digits + "()-. ";
-    case FieldFormat::kDate: return digits + "/-.";
-    case FieldFormat::kState: return upper + " ";
+    case FieldFormat::kMrn:
+      return digits;
+    case FieldFormat::kZip:
+      return digits + "-";
+    case FieldFormat::kPhone:
+      return digits + "()-. ";
+    case FieldFormat::kDate:
+      return digits + "/-.";
+    case FieldFormat::kState:
+      return upper + " ";
     case FieldFormat::kName:
-    case FieldFormat::kCity: return letters + " -.,'";
+    case FieldFormat::kCity:
+      return letters + " -.,'";
     case FieldFormat::kInitial:
-    case FieldFormat::kInitials: return upper + kAccentedUpper + ".";
-    case FieldFormat::kEmail: return upper + lower + digits + "@._-+";
+    case FieldFormat::kInitials:
+      return upper + kAccentedUpper + ".";
+    case FieldFormat::kEmail:
+      return upper + lower + digits + "@._-+";
     case FieldFormat::kStreet:
-    case FieldFormat::kText: return "";  // every character the model knows
+    case FieldFormat::kText:
+      return "";  // every character the model knows
   }
   return "";
 }

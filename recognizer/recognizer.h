@@ -26,11 +26,14 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
 #include "core/image.h"
+#include "recognizer/lexicon.h"
 #include "templates/template.h"
 
 namespace intake {
@@ -39,6 +42,23 @@ namespace intake {
 struct Candidate {
   std::string text;  // UTF-8
   double log_prob = 0;
+};
+
+/// Everything the network says about one crop: its beam, its reading in
+/// words of a lexicon, and what it makes of any other text (LogProb).
+struct RecognizerReading {
+  std::vector<Candidate> beam;     // as Read gives it
+  std::optional<Candidate> words;  // the most probable reading whose every run of letters
+                                   // is a word of the lexicon or a lone initial (none asked,
+                                   // or none stayed in the search's beam)
+  /// The probability (log) the network gives `text`, over all its CTC
+  /// alignments, as the beam's log_probs are: how well another engine's
+  /// reading fits this crop. -inf when `text` holds a character the format
+  /// cannot, or the crop was not read.
+  double LogProb(std::string_view text) const;
+
+  std::vector<std::string> characters;  // the format's characters; class k >= 1 is characters[k - 1], 0 the blank
+  std::vector<float> step_log_probs;    // per network step, each class's log probability (row-major)
 };
 
 class FieldRecognizer {
@@ -56,6 +76,16 @@ class FieldRecognizer {
   /// ink, any size), most probable first, using only the characters `format`
   /// can hold. Empty when the crop is empty or the network fails.
   std::vector<Candidate> Read(const GrayImage& crop, FieldFormat format, int beams = 8) const;
+
+  /// Read's beam, the network's output to score other readings on and, given
+  /// a lexicon, the most probable reading made of its words. In that search a
+  /// space inside a word the lexicon does not know is not a space (hand
+  /// printing is spaced wide: "WEYM OUTH" is WEYMOUTH), and letters right
+  /// after digits are not looked up ("2ND"). The log_probs compare: a reading
+  /// in words far less probable than the free one means the writer wrote a
+  /// word the lexicon lacks.
+  RecognizerReading Recognize(const GrayImage& crop, FieldFormat format, int beams,
+                              const Lexicon* lexicon = nullptr) const;
 
   /// 0..1, the chance that candidates[chosen] is the right value: from its
   /// share of the beam's probability, its own probability and whether it

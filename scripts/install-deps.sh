@@ -15,6 +15,8 @@ packages=(
   libboost1.81-dev libsqlite3-dev libsqlitecpp-dev libssl-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libexpected-dev
   libmagic-dev libgmime-3.0-dev libsodium-dev
+  # word lists the recognizer checks names, places and words against (recognizer/lexicon.h)
+  wamerican-huge wspanish
   # tests
   libgtest-dev libgmock-dev
   # fonts the corpus generator and the tests draw with: typed and hand-like

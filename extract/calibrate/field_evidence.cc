@@ -9,13 +9,13 @@
 // and the true value. extract/calibrate/fit_confidence.py fits and checks the
 // decision's confidence on this. Synthetic corpus data only: no patient data.
 #include <atomic>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <mutex>
-#include <thread>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <thread>
 
 #include "extract/reading.h"
 
@@ -35,11 +35,16 @@ std::optional<GrayImage> LoadCrop(const fs::path& path) {
 
 const char* CheckName(FormatCheck check) {
   switch (check) {
-    case FormatCheck::kNone: return "none";
-    case FormatCheck::kPassed: return "passed";
-    case FormatCheck::kImplausible: return "implausible";
-    case FormatCheck::kRepaired: return "repaired";
-    case FormatCheck::kFailed: return "failed";
+    case FormatCheck::kNone:
+      return "none";
+    case FormatCheck::kPassed:
+      return "passed";
+    case FormatCheck::kImplausible:
+      return "implausible";
+    case FormatCheck::kRepaired:
+      return "repaired";
+    case FormatCheck::kFailed:
+      return "failed";
   }
   return "";
 }
@@ -49,16 +54,34 @@ json Evidence(const TemplateField& field, const GrayImage& crop, const ReadingCo
   json out = {{"recognizer_read", all.recognizer_read}};
   for (const OcrReading& read : all.tesseract) {
     const Interpretation meant = Interpret(field, read.text, context);
-    out["tesseract"].push_back(
-        {{"text", read.text}, {"confidence", read.confidence}, {"value", meant.value}, {"check", CheckName(meant.check)}});
+    out["tesseract"].push_back({{"text", read.text},
+                                {"confidence", read.confidence},
+                                {"value", meant.value},
+                                {"check", CheckName(meant.check)}});
+  }
+  const Lexicon& lexicon = Lexicon::Default();
+  for (json& read : out["tesseract"]) {
+    read["known"] = lexicon.Knows(read["value"].get<std::string>());
+    // How well the recognizer's network finds Tesseract's reading in the crop (null: -inf or not read).
+    const double fit = all.recognizer.LogProb(read["text"].get<std::string>());
+    read["network_log_prob"] = std::isfinite(fit) ? json(fit) : json();
+  }
+  if (all.recognizer.words) {
+    const Interpretation meant = Interpret(field, all.recognizer.words->text, context);
+    out["words"] = {{"text", all.recognizer.words->text},
+                    {"log_prob", all.recognizer.words->log_prob},
+                    {"value", meant.value},
+                    {"check", CheckName(meant.check)},
+                    {"known", lexicon.Knows(meant.value)}};
   }
   out["recognizer"] = json::array();
-  for (const Candidate& candidate : all.recognizer) {
+  for (const Candidate& candidate : all.recognizer.beam) {
     const Interpretation meant = Interpret(field, candidate.text, context);
     out["recognizer"].push_back({{"text", candidate.text},
                                  {"log_prob", candidate.log_prob},
                                  {"value", meant.value},
-                                 {"check", CheckName(meant.check)}});
+                                 {"check", CheckName(meant.check)},
+                                 {"known", Lexicon::Default().Knows(meant.value)}});
   }
   return out;
 }

@@ -26,16 +26,22 @@ CHECKED_RANK = {"failed": 0, "repaired": 1, "implausible": 2, "passed": 3, "none
 FAILED_CONFIDENCE = 0.02  # confidence.cc's kFailedConfidence
 MAX_CONFIDENCE = 0.99     # confidence.cc's kMaxTextConfidence
 SURE_SHARE = 0.97         # reading.cc's kSureShare
+WORDS_MARGIN = 1.0        # reading.cc's kWordsMargin
+IN_WORDS = {"name", "city", "street", "text"}  # reading.cc's ReadInWords
 
 
 def accepted(reading):
     return reading["check"] in ("passed", "none")
 
 
-def recognizer_pick(rec):
-    """The first beam candidate the grammar accepts, with its log share of the beam."""
+def recognizer_pick(rec, words=None):
+    """The reading in words when about as probable as the free one, else the first beam candidate the
+    grammar accepts."""
     if not rec:
         return None
+    if words and accepted(words) and words["value"] and words["log_prob"] is not None and \
+            words["log_prob"] >= rec[0]["log_prob"] - WORDS_MARGIN:
+        return {"value": words["value"], "check": words["check"]}
     total = -math.inf
     for c in rec:
         total = np.logaddexp(total, c["log_prob"])
@@ -44,6 +50,12 @@ def recognizer_pick(rec):
             return {"value": c["value"], "check": c["check"], "log_share": c["log_prob"] - total,
                     "log_prob": c["log_prob"]}
     return None
+
+
+def known(value, ev):
+    """Whether field_evidence found every word of `value` in the lexicon (on some reading giving it)."""
+    readings = ev["tesseract"] + ev["recognizer"] + ([ev["words"]] if ev.get("words") else [])
+    return any(r.get("known", False) for r in readings if r["value"] == value)
 
 
 def beam_share(rec, value):
@@ -59,10 +71,12 @@ def beam_share(rec, value):
 def decide(ev, reads):
     """Mirror of DecideWriting: the chosen value and its features."""
     tess = [t for t in ev["tesseract"][:reads] if t["text"]]
-    pick = recognizer_pick(ev["recognizer"])
+    pick = recognizer_pick(ev["recognizer"], ev.get("words"))
+    in_words = ev["format"] in IN_WORDS
     values = {}
     for i, t in enumerate(tess):
-        v = values.setdefault(t["value"], {"check": t["check"], "support": 0, "ocr": 0.0, "first": i})
+        v = values.setdefault(t["value"], {"check": t["check"], "support": 0, "ocr": 0.0, "first": i,
+                                           "known": in_words and t["known"]})
         v["support"] += 1
         v["ocr"] = max(v["ocr"], t["confidence"])
         if CHECKED_RANK[t["check"]] > CHECKED_RANK[v["check"]]:
@@ -70,13 +84,15 @@ def decide(ev, reads):
     if pick:
         v = values.setdefault(pick["value"], {"check": pick["check"], "support": 0, "ocr": 0.0, "first": 9})
         v["recognizer"] = True
+        v["known"] = in_words and known(pick["value"], ev)
     if not values:
         return None
     def key(item):
         value, v = item
         # On a tie of a strict format the recognizer's reading wins: it is the better reader of digits.
         rec_first = ev["format"] in STRICT and v.get("recognizer", False)
-        return (CHECKED_RANK[v["check"]], v["support"] + (1 if v.get("recognizer") else 0), rec_first, -v["first"])
+        return (CHECKED_RANK[v["check"]], v["known"], v["support"] + (1 if v.get("recognizer") else 0), rec_first,
+                -v["first"])
     value, v = max(values.items(), key=key)
     fmt = ev["format"]
     features = {
@@ -92,6 +108,7 @@ def decide(ev, reads):
         "unchecked": float(v["check"] == "none"),
         "strict_unconfirmed": float(v["check"] == "passed" and fmt in STRICT and not v.get("recognizer", False)),
         "rec_alone": float(reads == 0),
+        "known": float(v["known"]),
         "bare_initial": float(fmt == "name" and any(len(w) == 1 and w.isalpha() for w in value.split())),
     }
     confirmed = v.get("recognizer", False) and accepted(v) and (
@@ -116,7 +133,7 @@ def replay(ev):
 
 
 NAMES = ["strict", "loose", "unchecked", "repaired", "implausible", "ocr", "tess_agree", "tess_disagree",
-         "rec_agree", "rec_share", "strict_unconfirmed", "bare_initial", "rec_alone"]
+         "rec_agree", "rec_share", "strict_unconfirmed", "bare_initial", "rec_alone", "known"]
 TESSERACT_NAMES = [n for n in NAMES if not n.startswith("rec_") and n != "strict_unconfirmed"]
 
 
