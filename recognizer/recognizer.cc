@@ -273,12 +273,11 @@ RecognizerReading FieldRecognizer::Recognize(const GrayImage& crop, FieldFormat 
     const cv::Mat logits = impl_->Forward(crop);
     if (logits.cols != static_cast<int>(impl_->alphabet.size()) + 1) return {};
     const std::vector<int>& classes = impl_->allowed.at(format);
+    const std::vector<float> masked = impl_->Masked(logits, classes);
     RecognizerReading reading;
-    reading.step_log_probs = impl_->Masked(logits, classes);
-    for (std::size_t i = 1; i < classes.size(); ++i) reading.characters.push_back(impl_->alphabet[classes[i] - 1]);
-    reading.beam = impl_->Search(reading.step_log_probs, classes, beams);
+    reading.beam = impl_->Search(masked, classes, beams);
     if (lexicon && !lexicon->Empty()) {
-      std::vector<Candidate> words = impl_->Search(reading.step_log_probs, classes, 1, lexicon);
+      std::vector<Candidate> words = impl_->Search(masked, classes, 1, lexicon);
       if (!words.empty()) reading.words = std::move(words.front());
     }
     return reading;
@@ -286,38 +285,6 @@ RecognizerReading FieldRecognizer::Recognize(const GrayImage& crop, FieldFormat 
     // An OpenCV failure on one crop leaves that field to Tesseract or a person.
     return {};
   }
-}
-
-double RecognizerReading::LogProb(std::string_view text) const {
-  // The CTC forward pass over the extended label sequence (blank, c1, blank,
-  // c2, ..., blank): every alignment of the text, summed.
-  const std::size_t classes = characters.size() + 1;
-  if (step_log_probs.empty() || classes < 2) return kNegInf;
-  std::vector<int> labels;
-  for (const std::string& character : Characters(std::string(text))) {
-    const auto found = std::find(characters.begin(), characters.end(), character);
-    if (found == characters.end()) return kNegInf;
-    labels.push_back(static_cast<int>(found - characters.begin()) + 1);
-  }
-  const std::size_t steps = step_log_probs.size() / classes, n = 2 * labels.size() + 1;
-  auto label = [&](std::size_t s) { return s % 2 == 0 ? 0 : labels[s / 2]; };
-  std::vector<double> alpha(n, kNegInf), next(n);
-  for (std::size_t t = 0; t < steps; ++t) {
-    const float* step = &step_log_probs[t * classes];
-    for (std::size_t s = 0; s < n; ++s) {
-      double sum;
-      if (t == 0) {
-        sum = s < 2 ? 0 : kNegInf;
-      } else {
-        sum = alpha[s];
-        if (s >= 1) sum = LogAdd(sum, alpha[s - 1]);
-        if (s >= 2 && label(s) != 0 && label(s) != label(s - 2)) sum = LogAdd(sum, alpha[s - 2]);
-      }
-      next[s] = sum == kNegInf ? kNegInf : sum + step[label(s)];
-    }
-    std::swap(alpha, next);
-  }
-  return n >= 2 ? LogAdd(alpha[n - 1], alpha[n - 2]) : alpha[0];
 }
 
 double FieldRecognizer::Confidence(const std::vector<Candidate>& candidates, std::size_t chosen,

@@ -28,7 +28,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -44,21 +43,12 @@ struct Candidate {
   double log_prob = 0;
 };
 
-/// Everything the network says about one crop: its beam, its reading in
-/// words of a lexicon, and what it makes of any other text (LogProb).
+/// A crop's readings: the beam, and the reading in words of a lexicon.
 struct RecognizerReading {
   std::vector<Candidate> beam;     // as Read gives it
   std::optional<Candidate> words;  // the most probable reading whose every run of letters
                                    // is a word of the lexicon or a lone initial (none asked,
                                    // or none stayed in the search's beam)
-  /// The probability (log) the network gives `text`, over all its CTC
-  /// alignments, as the beam's log_probs are: how well another engine's
-  /// reading fits this crop. -inf when `text` holds a character the format
-  /// cannot, or the crop was not read.
-  double LogProb(std::string_view text) const;
-
-  std::vector<std::string> characters;  // the format's characters; class k >= 1 is characters[k - 1], 0 the blank
-  std::vector<float> step_log_probs;    // per network step, each class's log probability (row-major)
 };
 
 class FieldRecognizer {
@@ -77,8 +67,7 @@ class FieldRecognizer {
   /// can hold. Empty when the crop is empty or the network fails.
   std::vector<Candidate> Read(const GrayImage& crop, FieldFormat format, int beams = 8) const;
 
-  /// Read's beam, the network's output to score other readings on and, given
-  /// a lexicon, the most probable reading made of its words. In that search a
+  /// Read's beam and, given a lexicon, the most probable reading made of its words. In that search a
   /// space inside a word the lexicon does not know is not a space (hand
   /// printing is spaced wide: "WEYM OUTH" is WEYMOUTH), and letters right
   /// after digits are not looked up ("2ND"). The log_probs compare: a reading

@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <limits>
 #include <opencv2/imgcodecs.hpp>
 
 #include "extract/fields.h"
@@ -171,16 +170,6 @@ TEST(RecognizerTest, WithoutALexiconThereIsNoReadingInWords) {
   const RecognizerReading read = Shipped().Recognize(LoadCrop("words_first_name.png"), FieldFormat::kName, 8);
   EXPECT_FALSE(read.beam.empty());
   EXPECT_FALSE(read.words.has_value());
-}
-
-TEST(RecognizerTest, LogProbOfABeamReadingIsItsBeamScore) {
-  const RecognizerReading read = Shipped().Recognize(LoadCrop("phone.png"), FieldFormat::kPhone, 8);
-  ASSERT_GE(read.beam.size(), 2u);
-  // The beam search sums the same alignments the forward pass does (pruned
-  // steps aside): the two agree closely.
-  for (const Candidate& c : read.beam) EXPECT_NEAR(read.LogProb(c.text), c.log_prob, 0.05) << c.text;
-  EXPECT_LT(read.LogProb("0000000000"), read.beam.front().log_prob - 10);
-  EXPECT_EQ(read.LogProb("(351) 555-O122"), -std::numeric_limits<double>::infinity());  // a letter O: not a phone's
 }
 
 TEST(RecognizerTest, AnEmptyCropGivesNoCandidates) {

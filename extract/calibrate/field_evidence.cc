@@ -9,7 +9,6 @@
 // and the true value. extract/calibrate/fit_confidence.py fits and checks the
 // decision's confidence on this. Synthetic corpus data only: no patient data.
 #include <atomic>
-#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -60,12 +59,7 @@ json Evidence(const TemplateField& field, const GrayImage& crop, const ReadingCo
                                 {"check", CheckName(meant.check)}});
   }
   const Lexicon& lexicon = Lexicon::Default();
-  for (json& read : out["tesseract"]) {
-    read["known"] = lexicon.Knows(read["value"].get<std::string>());
-    // How well the recognizer's network finds Tesseract's reading in the crop (null: -inf or not read).
-    const double fit = all.recognizer.LogProb(read["text"].get<std::string>());
-    read["network_log_prob"] = std::isfinite(fit) ? json(fit) : json();
-  }
+  for (json& read : out["tesseract"]) read["known"] = lexicon.Knows(read["value"].get<std::string>());
   if (all.recognizer.words) {
     const Interpretation meant = Interpret(field, all.recognizer.words->text, context);
     out["words"] = {{"text", all.recognizer.words->text},
