@@ -93,6 +93,67 @@ std::optional<std::string> RepairEmail(const std::string& text) {
   return found;
 }
 
+// ---- Marks in names and sentences ---------------------------------------------
+
+std::vector<std::string> Words(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
+std::string Joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& word : words) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+bool AsciiLetter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+
+// Titles and suffixes that take a period in a name ("Ruth Q. Lewis, Esq.").
+bool NameAbbreviation(std::string word) {
+  for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  static const std::set<std::string> kAbbreviations = {"JR", "SR", "ESQ", "DR", "MR", "MRS", "MS", "MD", "PHD", "RN"};
+  return kAbbreviations.count(word) > 0;
+}
+
+// The small marks of a written name as OCR misreads them: the dot after a
+// middle initial read as a comma ("PRIYA U, COSTA") or the initial doubled
+// in the other case ("JUAN kK, FLORES"); a speck after a whole word read as
+// a period ("GUADALUPE. PEREZ": only an initial or a title takes one).
+std::string RepairNameMarks(const std::string& text) {
+  std::vector<std::string> words = Words(text);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    std::string& word = words[i];
+    const bool last = i + 1 == words.size();
+    const char end = word.empty() ? 0 : word.back();
+    std::string body = end == '.' || end == ',' ? word.substr(0, word.size() - 1) : word;
+    const bool initial = body.size() == 1 && AsciiLetter(body[0]);
+    const bool doubled = body.size() == 2 && AsciiLetter(body[0]) &&
+                         std::toupper(static_cast<unsigned char>(body[0])) ==
+                             std::toupper(static_cast<unsigned char>(body[1])) &&
+                         body[0] != body[1];
+    if (!last && i > 0 && (end == ',' || end == '.') && (initial || doubled)) {
+      word = std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(body[0])))) + ".";
+    } else if (end == '.' && body.size() >= 2 && std::all_of(body.begin(), body.end(), AsciiLetter) &&
+               !NameAbbreviation(body)) {
+      word = body;
+    }
+  }
+  return Joined(words);
+}
+
+// A sentence does not end in a comma (a period read with its tail), and a
+// lone '|' is the pronoun I.
+std::string RepairSentenceMarks(const std::string& text) {
+  std::vector<std::string> words = Words(text);
+  for (std::string& word : words) {
+    if (word == "|") word = "I";
+  }
+  if (!words.empty() && words.back().size() > 1 && words.back().back() == ',') words.back().back() = '.';
+  return Joined(words);
+}
+
 // Hand-written dates lose or gain a separator in OCR ("1129/2026" for
 // 11/29/2026, "225/26" for 2/25/26). The digits are split every way a month,
 // a day and a year (2 or 4 digits, last) can be cut from them, keeping the
@@ -256,8 +317,11 @@ ReadingContext ReadingContext::Now(std::string language) {
   return {std::move(language), static_cast<int>(ymd.year()), buffer};
 }
 
-Interpretation Interpret(const TemplateField& field, const std::string& text, const ReadingContext& context) {
+Interpretation Interpret(const TemplateField& field, const std::string& read, const ReadingContext& context) {
   const DateRole role = RoleOf(field.key);
+  const std::string text = field.format == FieldFormat::kName   ? RepairNameMarks(read)
+                           : field.format == FieldFormat::kText ? RepairSentenceMarks(read)
+                                                                : read;
   const std::optional<std::string> normal = field.format == FieldFormat::kDate
                                                 ? NormalizeDate(text, context.language, role, context.year)
                                                 : NormalizeValue(field.format, text, context.language);

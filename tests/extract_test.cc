@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "extract/confidence.h"
+#include "extract/reading.h"
 #include "tests/support/test_support.h"
 
 namespace intake {
@@ -328,6 +329,32 @@ TEST(NormalizeValue, NamesKeepCaseAndAccentsWithSpacesFolded) {
   EXPECT_EQ(Norm(FieldFormat::kStreet, "43 DORCHESTER AVE  #2R"), "43 DORCHESTER AVE #2R");
   EXPECT_EQ(Norm(FieldFormat::kText, "NO DAR MI\nDIRECCIÓN"), "NO DAR MI DIRECCIÓN");
   EXPECT_EQ(Norm(FieldFormat::kText, " \n "), std::nullopt);
+}
+
+TEST(Interpret, ReadNamesGetTheirInitialsDotBackAndLoseASpeckAfterAWord) {
+  const ReadingContext context{"en", 2026, "2026-11-23"};
+  TemplateField name;
+  name.key = "signer.name";
+  name.format = FieldFormat::kName;
+  EXPECT_EQ(Interpret(name, "PRIYA U, COSTA", context).value, "PRIYA U. COSTA");
+  EXPECT_EQ(Interpret(name, "JUAN kK, FLORES", context).value, "JUAN K. FLORES");
+  EXPECT_EQ(Interpret(name, "GUADALUPE. PEREZ", context).value, "GUADALUPE PEREZ");
+  EXPECT_EQ(Interpret(name, "BELÉN F. RODRIGUEZ.", context).value, "BELÉN F. RODRIGUEZ");
+  // Titles keep their period, a comma after a whole word stays, and so does a final initial.
+  EXPECT_EQ(Interpret(name, "Ruth Q. Lewis, Esq.", context).value, "Ruth Q. Lewis, Esq.");
+  EXPECT_EQ(Interpret(name, "Dr. Ann Lee", context).value, "Dr. Ann Lee");
+  EXPECT_EQ(Interpret(name, "SMITH, JOHN A.", context).value, "SMITH, JOHN A.");
+  EXPECT_EQ(Interpret(name, "A. B. Cole", context).value, "A. B. Cole");
+}
+
+TEST(Interpret, ReadSentencesEndInAPeriodNotACommaAndALoneBarIsI) {
+  const ReadingContext context{"en", 2026, "2026-11-23"};
+  TemplateField text;
+  text.key = "amendment.reason";
+  text.format = FieldFormat::kText;
+  text.lines = 3;
+  EXPECT_EQ(Interpret(text, "| quit smoking in 2022,", context).value, "I quit smoking in 2022.");
+  EXPECT_EQ(Interpret(text, "Remove it, please", context).value, "Remove it, please");
 }
 
 TEST(NormalizeValue, InitialsAreLettersAsWritten) {
