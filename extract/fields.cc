@@ -7,15 +7,15 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 #include <set>
 #include <sstream>
 #include <string_view>
 #include <utility>
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include "extract/confidence.h"
+#include "extract/crosscheck.h"
 #include "extract/reading.h"
 
 namespace intake {
@@ -212,8 +212,8 @@ cv::Mat WritingOnly(const AddedInk& added) {
     const bool speck = stats.at<int>(i, cv::CC_STAT_AREA) < kSpeckPx;
     const bool streak = (r.height <= kRuleThicknessPx && r.width >= kRuleSpan * ink.cols) ||
                         (r.width <= kRuleThicknessPx && r.height >= kRuleSpan * ink.rows);
-    const bool rule_left = all_near(added.near_rule_rows, r.y, r.height) ||
-                           all_near(added.near_rule_columns, r.x, r.width);
+    const bool rule_left =
+        all_near(added.near_rule_rows, r.y, r.height) || all_near(added.near_rule_columns, r.x, r.width);
     keep[i] = speck || streak || rule_left ? 0 : 255;
     if (!keep[i] && !streak && r.width <= kDotPx && r.height <= kDotPx) dots.push_back(i);
   }
@@ -227,8 +227,8 @@ cv::Mat WritingOnly(const AddedInk& added) {
       const cv::Rect letter = box(j);
       const int gap = dot.x - (letter.x + letter.width);
       const int foot = letter.y + letter.height;
-      if (letter.height > 2 * dot.height && gap >= -1 && gap <= letter.height / 2 && dot.y >= letter.y + letter.height / 2 &&
-          dot.y <= foot + 1 && dot.y + dot.height >= foot - kDotPx) {
+      if (letter.height > 2 * dot.height && gap >= -1 && gap <= letter.height / 2 &&
+          dot.y >= letter.y + letter.height / 2 && dot.y <= foot + 1 && dot.y + dot.height >= foot - kDotPx) {
         keep[i] = 255;
         break;
       }
@@ -407,6 +407,7 @@ std::map<std::string, FieldReading> ReadFields(const FormTemplate& form,
     std::sort(group.checked.begin(), group.checked.end());
     fields[key] = FieldReading{group.checked, group.confidence, file_page_of(group.page), ToArray(group.box)};
   }
+  CrossCheckNames(fields);
   return fields;
 }
 
@@ -445,12 +446,12 @@ std::map<std::string, FieldReading> FieldsFromAcroForm(const FormTemplate& form,
     const Interpretation read = Interpret(*field, value.value, context);
     if (read.value.empty()) continue;
     const std::optional<int> page = value.page > 0 ? std::optional<int>(value.page) : std::nullopt;
-    fields[field->key] = FieldReading{read.value, AcroFormConfidence(read.check != FormatCheck::kFailed), page,
-                                      ToArray(box_of(*field))};
+    fields[field->key] =
+        FieldReading{read.value, AcroFormConfidence(read.check != FormatCheck::kFailed), page, ToArray(box_of(*field))};
   }
   for (const auto& [key, group] : groups) {
-    fields[key] = FieldReading{std::vector<std::string>(group.checked.begin(), group.checked.end()), 1.0,
-                               group.page, ToArray(group.box)};
+    fields[key] = FieldReading{std::vector<std::string>(group.checked.begin(), group.checked.end()), 1.0, group.page,
+                               ToArray(group.box)};
   }
   return fields;
 }

@@ -47,6 +47,8 @@ namespace intake {
 /// `signature.present` is always reported (true or false) when its page is there.
 /// A box with ink that OCR cannot read at all is reported with value "" and
 /// confidence 0, so a person looks at it rather than the field vanishing.
+/// The patient's name and the signer's, when the patient signed, are read
+/// against each other (extract/crosscheck.h).
 /// Accents are read only when `ocr` puts Spanish first (OcrOptions::languages
 /// "spa+eng"): with "eng+spa" Tesseract reads "Peña" as "Pena".
 std::map<std::string, FieldReading> ReadFields(const FormTemplate& form,

@@ -3,11 +3,10 @@
 // values written into the field boxes by FreeType (DejaVu fonts) and marks
 // drawn with OpenCV: the "registered page" is what RegisterPage hands over
 // for a perfectly aligned page.
-#include "extract/fields.h"
-
+#include <ft2build.h>
 #include <gtest/gtest.h>
 
-#include <ft2build.h>
+#include "extract/fields.h"
 #include FT_FREETYPE_H
 
 #include <chrono>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "extract/confidence.h"
+#include "extract/crosscheck.h"
 #include "extract/reading.h"
 #include "tests/support/test_support.h"
 
@@ -154,9 +154,7 @@ void DrawCheckMark(GrayImage& page, Box b) {
   cv::polylines(View(page), tick, false, 0, kPenPx);
 }
 
-void DrawDot(GrayImage& page, Box b) {
-  cv::circle(View(page), {b.x + b.w / 2, b.y + b.h / 2}, b.w / 4, 0, cv::FILLED);
-}
+void DrawDot(GrayImage& page, Box b) { cv::circle(View(page), {b.x + b.w / 2, b.y + b.h / 2}, b.w / 4, 0, cv::FILLED); }
 
 // A slanted stroke beside the square, not touching it.
 void DrawStrayMark(GrayImage& page, Box b) {
@@ -357,6 +355,62 @@ TEST(Interpret, ReadSentencesEndInAPeriodNotACommaAndALoneBarIsI) {
   EXPECT_EQ(Interpret(text, "Remove it, please", context).value, "Remove it, please");
 }
 
+std::map<std::string, FieldReading> SignedForm(const char* first, double first_confidence, const char* last,
+                                               double last_confidence, const char* signer, double signer_confidence,
+                                               const char* authority = "self") {
+  std::map<std::string, FieldReading> fields;
+  fields["patient.first_name"] = {first, first_confidence, 1, std::nullopt};
+  fields["patient.last_name"] = {last, last_confidence, 1, std::nullopt};
+  fields["patient.middle_initial"] = {"U", 0.6, 1, std::nullopt};
+  fields["signer.name"] = {signer, signer_confidence, 2, std::nullopt};
+  fields["signer.authority"] = {nlohmann::json::array({authority}), 0.99, 2, std::nullopt};
+  return fields;
+}
+
+TEST(CrossCheckNames, APatientWhoSignedConfirmsTheNameTwice) {
+  auto fields = SignedForm("PRIYA", 0.7, "COSTA", 0.8, "Priya U. Costa", 0.6);
+  CrossCheckNames(fields);
+  EXPECT_EQ(fields["patient.first_name"].value, "PRIYA");
+  EXPECT_NEAR(fields["patient.first_name"].confidence, 1 - 0.3 * 0.4, 1e-9);
+  EXPECT_NEAR(fields["patient.last_name"].confidence, 1 - 0.2 * 0.4, 1e-9);
+  EXPECT_NEAR(fields["patient.middle_initial"].confidence, 1 - 0.4 * 0.4, 1e-9);  // "U" and "U." are one initial
+  EXPECT_EQ(fields["signer.name"].value, "Priya U. Costa");
+  EXPECT_GT(fields["signer.name"].confidence, 0.9);
+}
+
+TEST(CrossCheckNames, TheSurerReadingMendsTheOtherBoxEitherWay) {
+  auto fields = SignedForm("PRITA", 0.2, "COSTA", 0.9, "PRIYA U. COSTO", 0.5);
+  CrossCheckNames(fields);
+  EXPECT_EQ(fields["patient.first_name"].value, "PRIYA");
+  EXPECT_DOUBLE_EQ(fields["patient.first_name"].confidence, 0.5);
+  EXPECT_EQ(fields["patient.last_name"].value, "COSTA");
+  EXPECT_EQ(fields["signer.name"].value, "PRIYA U. COSTA");
+  EXPECT_DOUBLE_EQ(fields["signer.name"].confidence, 0.5);  // its first name was read only there
+}
+
+TEST(CrossCheckNames, AnAccentOneReadingLostComesBackWhicheverIsSurer) {
+  auto fields = SignedForm("Monica", 0.95, "Ramos", 0.9, "Mónica U. Ramos", 0.5);
+  CrossCheckNames(fields);
+  EXPECT_EQ(fields["patient.first_name"].value, "Mónica");
+  fields = SignedForm("Adrián", 0.5, "Romero", 0.9, "Adrian U. Romero", 0.95);
+  CrossCheckNames(fields);
+  EXPECT_EQ(fields["patient.first_name"].value, "Adrián");
+  EXPECT_EQ(fields["signer.name"].value, "Adrián U. Romero");
+}
+
+TEST(CrossCheckNames, OtherSignersAndNamesTooFarApartAreLeftAlone) {
+  for (auto fields : {SignedForm("PRITA", 0.2, "COSTA", 0.9, "PRIYA COSTA", 0.8, "parent"),
+                      SignedForm("PRIYA", 0.2, "COSTA", 0.9, "JOHN COSTA", 0.8),
+                      SignedForm("PRITA", 0.2, "COSTA", 0.9, "COSTA, PRIYA", 0.8)}) {
+    const auto before = fields;
+    CrossCheckNames(fields);
+    for (const auto& [key, reading] : before) {
+      EXPECT_EQ(fields[key].value, reading.value) << key;
+      EXPECT_EQ(fields[key].confidence, reading.confidence) << key;
+    }
+  }
+}
+
 TEST(NormalizeValue, InitialsAreLettersAsWritten) {
   EXPECT_EQ(Norm(FieldFormat::kInitial, "M."), "M.");
   EXPECT_EQ(Norm(FieldFormat::kInitial, "Á"), "Á");
@@ -392,10 +446,7 @@ TEST(Confidence, OcrScoreGrammarAndAgreementMoveTextConfidenceTheRightWay) {
   EXPECT_LT(with([](TextEvidence& e) { e.bare_initial = true; }), c);
   EXPECT_LT(with([](TextEvidence& e) { e.format = FormatCheck::kFailed; }), 0.1);
   EXPECT_LT(with([](TextEvidence& e) { e.ocr = 1, e.tesseract_agreeing = 3, e.recognizer_share = 1; }), 1.0);
-  EXPECT_GT(with([](TextEvidence& e) {
-              e = {.format = FormatCheck::kNone};
-            }),
-            0.0);
+  EXPECT_GT(with([](TextEvidence& e) { e = {.format = FormatCheck::kNone}; }), 0.0);
 }
 
 TEST(Confidence, MarkConfidenceGrowsWithDistanceFromThreshold) {
@@ -594,8 +645,8 @@ TEST(ReadFields, TypedAuthPageReadsBackExactlyAndBlanksStayOut) {
   }
   for (const TemplateField& field : form.fields) {
     if (field.page != 1 || field.kind != FieldKind::kText) continue;
-    const bool filled = std::any_of(kTypedPage1.begin(), kTypedPage1.end(),
-                                    [&](const Typed& t) { return field.key == t.key; });
+    const bool filled =
+        std::any_of(kTypedPage1.begin(), kTypedPage1.end(), [&](const Typed& t) { return field.key == t.key; });
     if (!filled) {
       EXPECT_FALSE(fields.contains(field.key)) << field.key << " was blank";
     }
@@ -617,18 +668,18 @@ std::vector<AcroFormValue> Filled(const std::map<std::string, std::string>& valu
 }
 
 TEST(FieldsFromAcroForm, ValuesAreNormalizedWithFullConfidence) {
-  const std::map<std::string, FieldReading> fields = FieldsFromAcroForm(
-      Auth(), Filled({{"patient.last_name", "Álvarez"},
-                      {"patient.dob", "08/23/1950"},
-                      {"patient.phone", "(339) 555-0145"},
-                      {"patient.address.state", "nh"},
-                      {"patient.address.zip", "03101"},
-                      {"release.items.imaging_cd", "Yes"},
-                      {"release.items.abstract", "Yes"},
-                      {"purpose.other", "Yes"},
-                      {"purpose.other_text", "Second   opinion"},
-                      {"signature.date", "11/29/2026"},
-                      {"expiration.event", "   "}}));
+  const std::map<std::string, FieldReading> fields =
+      FieldsFromAcroForm(Auth(), Filled({{"patient.last_name", "Álvarez"},
+                                         {"patient.dob", "08/23/1950"},
+                                         {"patient.phone", "(339) 555-0145"},
+                                         {"patient.address.state", "nh"},
+                                         {"patient.address.zip", "03101"},
+                                         {"release.items.imaging_cd", "Yes"},
+                                         {"release.items.abstract", "Yes"},
+                                         {"purpose.other", "Yes"},
+                                         {"purpose.other_text", "Second   opinion"},
+                                         {"signature.date", "11/29/2026"},
+                                         {"expiration.event", "   "}}));
   EXPECT_EQ(fields.at("patient.last_name").value, "Álvarez");
   EXPECT_EQ(fields.at("patient.dob").value, "1950-08-23");
   EXPECT_EQ(fields.at("patient.phone").value, "3395550145");
