@@ -13,11 +13,10 @@
 
 #include <array>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace intake {
 
@@ -49,6 +48,10 @@ struct FieldReading {
   double confidence = 0;
   std::optional<int> page;
   std::optional<std::array<double, 4>> box;  // x, y, w, h on the page
+  // Which engine read a written text value: "recognizer", "tesseract" or
+  // "both" (empty for marks and e-filled values). For the bench's tables;
+  // not part of the request JSON.
+  std::string read_by = {};
 };
 
 struct Finding {

@@ -387,8 +387,10 @@ std::map<std::string, FieldReading> ReadFields(const FormTemplate& form,
     const Box box = box_of(field);
     if (field.kind == FieldKind::kSignature) {
       const MarkReading mark = ReadSignature(*page, blank, box);
-      fields["signature.present"] =
-          FieldReading{mark.present, mark.confidence, file_page_of(field.page), ToArray(ToRect(box))};
+      fields["signature.present"] = FieldReading{.value = mark.present,
+                                                 .confidence = mark.confidence,
+                                                 .page = file_page_of(field.page),
+                                                 .box = ToArray(ToRect(box))};
       continue;
     }
     try {
@@ -399,13 +401,17 @@ std::map<std::string, FieldReading> ReadFields(const FormTemplate& form,
     } catch (const std::exception&) {
       // An OpenCV failure on one box (a rectangle off the page in a broken
       // template) leaves that field for a person, not the whole form.
-      fields[field.key] = FieldReading{"", 0.0, file_page_of(field.page), ToArray(ToRect(box))};
+      fields[field.key] =
+          FieldReading{.value = "", .confidence = 0.0, .page = file_page_of(field.page), .box = ToArray(ToRect(box))};
     }
   }
   for (auto& [key, group] : groups) {
     if (!group.complete) continue;
     std::sort(group.checked.begin(), group.checked.end());
-    fields[key] = FieldReading{group.checked, group.confidence, file_page_of(group.page), ToArray(group.box)};
+    fields[key] = FieldReading{.value = group.checked,
+                               .confidence = group.confidence,
+                               .page = file_page_of(group.page),
+                               .box = ToArray(group.box)};
   }
   CrossCheckNames(fields);
   return fields;
@@ -446,12 +452,16 @@ std::map<std::string, FieldReading> FieldsFromAcroForm(const FormTemplate& form,
     const Interpretation read = Interpret(*field, value.value, context);
     if (read.value.empty()) continue;
     const std::optional<int> page = value.page > 0 ? std::optional<int>(value.page) : std::nullopt;
-    fields[field->key] =
-        FieldReading{read.value, AcroFormConfidence(read.check != FormatCheck::kFailed), page, ToArray(box_of(*field))};
+    fields[field->key] = FieldReading{.value = read.value,
+                                      .confidence = AcroFormConfidence(read.check != FormatCheck::kFailed),
+                                      .page = page,
+                                      .box = ToArray(box_of(*field))};
   }
   for (const auto& [key, group] : groups) {
-    fields[key] = FieldReading{std::vector<std::string>(group.checked.begin(), group.checked.end()), 1.0, group.page,
-                               ToArray(group.box)};
+    fields[key] = FieldReading{.value = std::vector<std::string>(group.checked.begin(), group.checked.end()),
+                               .confidence = 1.0,
+                               .page = group.page,
+                               .box = ToArray(group.box)};
   }
   return fields;
 }

@@ -129,10 +129,10 @@ std::string RepairNameMarks(const std::string& text) {
     const char end = word.empty() ? 0 : word.back();
     std::string body = end == '.' || end == ',' ? word.substr(0, word.size() - 1) : word;
     const bool initial = body.size() == 1 && AsciiLetter(body[0]);
-    const bool doubled = body.size() == 2 && AsciiLetter(body[0]) &&
-                         std::toupper(static_cast<unsigned char>(body[0])) ==
-                             std::toupper(static_cast<unsigned char>(body[1])) &&
-                         body[0] != body[1];
+    const bool doubled =
+        body.size() == 2 && AsciiLetter(body[0]) &&
+        std::toupper(static_cast<unsigned char>(body[0])) == std::toupper(static_cast<unsigned char>(body[1])) &&
+        body[0] != body[1];
     if (!last && i > 0 && (end == ',' || end == '.') && (initial || doubled)) {
       word = std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(body[0])))) + ".";
     } else if (end == '.' && body.size() >= 2 && std::all_of(body.begin(), body.end(), AsciiLetter) &&
@@ -466,6 +466,7 @@ FieldReading ReadWriting(const TemplateField& field, const GrayImage& crop, cons
   auto reading_of = [](const WritingDecision& decision) {
     FieldReading reading;
     reading.value = decision.value;
+    reading.read_by = decision.engine;
     reading.confidence = decision.value.empty() ? 0 : decision.confidence;
     return reading;
   };

@@ -162,8 +162,11 @@ std::map<std::string, FieldReading> ReadDocumentFields(const FormTemplate& form,
     const TemplatePage& blank = form.pages[slot];
     const Box box = ToPixels(field.rect, blank, kTemplateDpi);
     MarkReading mark = ReadSignature(registered[slot]->image, blank.blank, box);
-    fields["signature.present"] = {mark.present, mark.confidence, file_pages[slot],
-                                   std::array<double, 4>{double(box.x), double(box.y), double(box.w), double(box.h)}};
+    fields["signature.present"] = {
+        .value = mark.present,
+        .confidence = mark.confidence,
+        .page = file_pages[slot],
+        .box = std::array<double, 4>{double(box.x), double(box.y), double(box.w), double(box.h)}};
   }
   return fields;
 }
@@ -216,7 +219,8 @@ std::vector<Request> BuildRequests(const FileInput& input, const std::vector<Fil
     complete.min_confidence = options.min_field_confidence;
     complete.form_identified = doc.form != nullptr;
     if (auto done = CompleteRequest(request, knowledge.calendar, complete); !done) {
-      request.findings.push_back({"INT-04", "pend", std::nullopt, "The receipt time could not be read: " + done.error().message});
+      request.findings.push_back(
+          {"INT-04", "pend", std::nullopt, "The receipt time could not be read: " + done.error().message});
       request.status = "needs_review";
     }
     requests.push_back(std::move(request));
@@ -300,7 +304,8 @@ Result<FormsKnowledge> LoadFormsKnowledge(const std::vector<std::filesystem::pat
   auto rules = LoadRules(std::nullopt);
   if (!rules) return Fail(ErrorCode::kInternal, "the shipped rules do not load: " + Describe(rules.error().front()));
   auto calendar = LoadCalendar(std::nullopt);
-  if (!calendar) return Fail(ErrorCode::kInternal, "the shipped calendar does not load: " + Describe(calendar.error().front()));
+  if (!calendar)
+    return Fail(ErrorCode::kInternal, "the shipped calendar does not load: " + Describe(calendar.error().front()));
   return FormsKnowledge{std::move(*templates), std::move(*rules), std::move(*calendar)};
 }
 
@@ -332,8 +337,8 @@ Result<std::vector<IdentifiedPage>> IdentifyFilePages(std::span<const std::uint8
 Result<std::vector<Request>> ProcessFile(const FileInput& input, const PipelineOptions& options,
                                          const FormsKnowledge& knowledge, OcrEngine& ocr, ProcessStats* stats) {
   const FileKind kind = SniffKind(input.bytes);
-  const bool page_file = kind == FileKind::kTiff || kind == FileKind::kPdf || kind == FileKind::kJpeg ||
-                         kind == FileKind::kPng;
+  const bool page_file =
+      kind == FileKind::kTiff || kind == FileKind::kPdf || kind == FileKind::kJpeg || kind == FileKind::kPng;
   if (kind == FileKind::kEmail || (input.channel == Channel::kEmail && !page_file)) {
     return FromEmail(input, options, knowledge, ocr, stats);
   }

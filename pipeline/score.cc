@@ -1,13 +1,12 @@
 #include "pipeline/score.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 
-#include <fmt/format.h>
-
 namespace intake {
 namespace {
-
 
 // Lower case (ASCII and Latin-1 letters: Ñ -> ñ, Í -> í), white space folded;
 // accents are kept, so "Pena" is not "Peña".
@@ -100,7 +99,8 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
                                      : "";
     Tally no_source;
     auto by_source = [&]() -> Tally& { return attached.empty() ? no_source : score.fields_by_channel[attached]; };
-    const std::string fill = doc.contains("fill_mode") && doc["fill_mode"].is_string() ? doc["fill_mode"].get<std::string>() : "none";
+    const std::string fill =
+        doc.contains("fill_mode") && doc["fill_mode"].is_string() ? doc["fill_mode"].get<std::string>() : "none";
     // The request of the same file sharing the most pages; a page-less truth
     // document (a message without attachment) matches a page-less request.
     int best = -1;
@@ -136,14 +136,15 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
     used[best] = true;
     ++score.matched;
     const Request& request = requests[best];
-    const bool classified = request.form == doc.value("form", "") &&
-                            request.language == (doc["language"].is_null() ? std::nullopt
-                                                                            : std::optional<std::string>(doc["language"]));
+    const bool classified =
+        request.form == doc.value("form", "") &&
+        request.language == (doc["language"].is_null() ? std::nullopt : std::optional<std::string>(doc["language"]));
     ++score.classification.total;
     score.classification.right += classified;
     ++score.classification_by_channel[channel].total;
     score.classification_by_channel[channel].right += classified;
-    const bool routed_right = Sorted(request.queues) == Sorted(doc.at("expected_queues").get<std::vector<std::string>>());
+    const bool routed_right =
+        Sorted(request.queues) == Sorted(doc.at("expected_queues").get<std::vector<std::string>>());
     ++score.routing.total;
     score.routing.right += routed_right;
     const bool routed = request.status == "routed";
@@ -179,6 +180,11 @@ Score ScoreRequests(const std::vector<Request>& requests, const std::vector<nloh
         const int bucket = std::clamp(static_cast<int>(it->second.confidence * 10), 0, 9);
         ++score.calibration[bucket].fields.total;
         score.calibration[bucket].fields.right += right;
+        if (!it->second.read_by.empty()) {
+          Tally& by_engine = score.fields_by_engine[fill + ", " + it->second.read_by];
+          ++by_engine.total;
+          by_engine.right += right;
+        }
       }
       if (routed) {
         ++score.silent_fields.total;
@@ -207,6 +213,7 @@ std::string FormatScore(const Score& s) {
   out += fmt::format("routing               {}\n", Pct(s.routing));
   out += fmt::format("fields (filled)       {}\n", Pct(s.fields));
   for (const auto& [fill, t] : s.fields_by_fill) out += fmt::format("  fill {:<15}{}\n", fill, Pct(t));
+  for (const auto& [engine, t] : s.fields_by_engine) out += fmt::format("  read by {:<22}{}\n", engine, Pct(t));
   for (const auto& [channel, t] : s.fields_by_channel) out += fmt::format("  channel {:<15}{}\n", channel, Pct(t));
   for (const auto& [kind, t] : s.fields_by_kind) out += fmt::format("  kind {:<15}{}\n", kind, Pct(t));
   out += fmt::format("blank fields left out {}\n", Pct(s.blank_fields));
@@ -224,18 +231,25 @@ std::string FormatScore(const Score& s) {
 }
 
 nlohmann::json ScoreJson(const Score& s) {
-  nlohmann::json j = {{"truth_documents", s.truth_documents}, {"requests", s.requests}, {"matched", s.matched},
-                      {"classification", TallyJson(s.classification)}, {"routing", TallyJson(s.routing)},
-                      {"fields", TallyJson(s.fields)}, {"blank_fields_left_out", TallyJson(s.blank_fields)},
+  nlohmann::json j = {{"truth_documents", s.truth_documents},
+                      {"requests", s.requests},
+                      {"matched", s.matched},
+                      {"classification", TallyJson(s.classification)},
+                      {"routing", TallyJson(s.routing)},
+                      {"fields", TallyJson(s.fields)},
+                      {"blank_fields_left_out", TallyJson(s.blank_fields)},
                       {"straight_through", TallyJson(s.straight_through)},
-                      {"silent_fields", TallyJson(s.silent_fields)}, {"silent_queues", TallyJson(s.silent_queues)},
+                      {"silent_fields", TallyJson(s.silent_fields)},
+                      {"silent_queues", TallyJson(s.silent_queues)},
                       {"must_review_held", TallyJson(s.must_review_held)}};
   for (const auto& [k, t] : s.fields_by_kind) j["fields_by_kind"][k] = TallyJson(t);
   for (const auto& [k, t] : s.fields_by_channel) j["fields_by_channel"][k] = TallyJson(t);
   for (const auto& [k, t] : s.fields_by_fill) j["fields_by_fill"][k] = TallyJson(t);
+  for (const auto& [k, t] : s.fields_by_engine) j["fields_by_engine"][k] = TallyJson(t);
   for (const auto& [k, t] : s.classification_by_channel) j["classification_by_channel"][k] = TallyJson(t);
   for (const CalibrationBucket& b : s.calibration) {
-    j["calibration"].push_back({{"low", b.low}, {"high", b.high}, {"right", b.fields.right}, {"total", b.fields.total}});
+    j["calibration"].push_back(
+        {{"low", b.low}, {"high", b.high}, {"right", b.fields.right}, {"total", b.fields.total}});
   }
   return j;
 }

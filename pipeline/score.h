@@ -15,11 +15,10 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/request.h"
 
@@ -42,16 +41,18 @@ struct Score {
   int matched = 0;
   Tally classification;
   Tally routing;
-  Tally fields;                           // filled truth fields read exactly
-  Tally blank_fields;                     // blank truth fields left out (no invented value)
+  Tally fields;        // filled truth fields read exactly
+  Tally blank_fields;  // blank truth fields left out (no invented value)
   std::map<std::string, Tally> fields_by_kind;
   std::map<std::string, Tally> fields_by_channel;  // also "email photo", "email scan_pdf", ... by attachment
-  std::map<std::string, Tally> fields_by_fill;  // hand, typed, efill
+  std::map<std::string, Tally> fields_by_fill;     // hand, typed, efill
+  std::map<std::string, Tally>
+      fields_by_engine;  // written text by fill and engine: "hand, recognizer", "typed, both", ...
   std::map<std::string, Tally> classification_by_channel;
-  Tally straight_through;                 // right = routed
-  Tally silent_fields;                    // on routed documents: right = value correct
-  Tally silent_queues;                    // routed documents: right = queues correct
-  Tally must_review_held;                 // truth must_review: right = needs_review
+  Tally straight_through;  // right = routed
+  Tally silent_fields;     // on routed documents: right = value correct
+  Tally silent_queues;     // routed documents: right = queues correct
+  Tally must_review_held;  // truth must_review: right = needs_review
   std::vector<CalibrationBucket> calibration;
 };
 

@@ -7,8 +7,15 @@ namespace {
 
 nlohmann::json Truth(const std::string& file, nlohmann::json pages, const std::string& form, nlohmann::json fields,
                      std::vector<std::string> queues, bool must_review, const std::string& channel = "fax") {
-  return {{"file", file}, {"pages", pages}, {"form", form}, {"language", "en"}, {"fields", fields},
-          {"expected_queues", queues}, {"must_review", must_review}, {"channel", channel}, {"fill_mode", "hand"}};
+  return {{"file", file},
+          {"pages", pages},
+          {"form", form},
+          {"language", "en"},
+          {"fields", fields},
+          {"expected_queues", queues},
+          {"must_review", must_review},
+          {"channel", channel},
+          {"fill_mode", "hand"}};
 }
 
 Request Req(const std::string& file, std::optional<std::string> attachment, std::vector<int> pages,
@@ -42,7 +49,7 @@ TEST(ScoreTest, RequestsAreMatchedByFileAndPageOverlapAndEveryMetricCounts) {
   };
   std::vector<Request> requests;
   requests.push_back(Req("fax1.tif", std::nullopt, {4}, "AMEND", {"amendments"}, "routed"));  // must_review not held
-  requests.back().fields["patient.dob"] = {"1990-05-07", 0.95};                                 // silent error
+  requests.back().fields["patient.dob"] = {"1990-05-07", 0.95};                               // silent error
   requests.push_back(Req("fax1.tif", std::nullopt, {1, 2, 3}, "AUTH", {"records"}, "routed"));
   requests.back().fields["patient.dob"] = {"1980-01-02", 0.95};
   requests.back().fields["patient.mrn"] = {"123", 0.35};  // invented on a blank field
@@ -72,12 +79,33 @@ TEST(ScoreTest, RequestsAreMatchedByFileAndPageOverlapAndEveryMetricCounts) {
   EXPECT_EQ(ScoreJson(s)["fields"]["right"], 2);
 }
 
+TEST(ScoreTest, WrittenFieldsAreAlsoCountedByTheEngineThatReadThem) {
+  std::vector<nlohmann::json> truth = {Truth("fax2.tif", {1}, "AMEND",
+                                             {{"patient.dob", "1990-05-06"},
+                                              {"patient.mrn", "12345678"},
+                                              {"patient.phone", "6175550100"},
+                                              {"signature.present", true}},
+                                             {"amendments"}, false)};
+  std::vector<Request> requests = {Req("fax2.tif", std::nullopt, {1}, "AMEND", {"amendments"}, "needs_review")};
+  requests[0].fields["patient.dob"] = {"1990-05-06", 0.99, 1, std::nullopt, "recognizer"};
+  requests[0].fields["patient.mrn"] = {"12345679", 0.4, 1, std::nullopt, "recognizer"};
+  requests[0].fields["patient.phone"] = {"6175550100", 0.9, 1, std::nullopt, "both"};
+  requests[0].fields["signature.present"] = {true, 0.99, 1, std::nullopt, ""};  // a mark: no engine
+  const Score s = ScoreRequests(requests, truth, Kind);
+  ASSERT_EQ(s.fields_by_engine.size(), 2u);
+  EXPECT_EQ(s.fields_by_engine.at("hand, recognizer").total, 2);
+  EXPECT_EQ(s.fields_by_engine.at("hand, recognizer").right, 1);
+  EXPECT_EQ(s.fields_by_engine.at("hand, both").right, 1);
+  EXPECT_NE(FormatScore(s).find("read by hand, both"), std::string::npos);
+  EXPECT_EQ(ScoreJson(s)["fields_by_engine"]["hand, recognizer"]["total"], 2);
+}
+
 TEST(ScoreTest, EmailFieldsAreAlsoCountedByWhatWasAttached) {
   nlohmann::json photo = Truth("inbox/email/new/7.M1P1Q1.host", {{{"attachment", "IMG_1.jpg"}, {"pages", {1}}}},
                                "AMEND", {{"patient.dob", "1970-03-04"}}, {"amendments"}, false, "email");
   photo["email_attachment_kind"] = "photo";
-  nlohmann::json efill = Truth("inbox/email/new/8.M1P1Q1.host", {{{"attachment", "form.pdf"}, {"pages", {1}}}},
-                               "AMEND", {{"patient.dob", "1971-03-04"}}, {"amendments"}, false, "email");
+  nlohmann::json efill = Truth("inbox/email/new/8.M1P1Q1.host", {{{"attachment", "form.pdf"}, {"pages", {1}}}}, "AMEND",
+                               {{"patient.dob", "1971-03-04"}}, {"amendments"}, false, "email");
   efill["email_attachment_kind"] = "efill";
   std::vector<Request> requests;
   requests.push_back(Req("7.M1P1Q1.host", "IMG_1.jpg", {1}, "AMEND", {"amendments"}, "needs_review"));
@@ -94,7 +122,8 @@ TEST(ScoreTest, EmailFieldsAreAlsoCountedByWhatWasAttached) {
 }
 
 TEST(ScoreTest, UnmatchedTruthDocumentCountsAgainstEveryRate) {
-  std::vector<nlohmann::json> truth = {Truth("fax9.tif", {1}, "AUTH", {{"patient.dob", "1980-01-02"}}, {"records"}, true)};
+  std::vector<nlohmann::json> truth = {
+      Truth("fax9.tif", {1}, "AUTH", {{"patient.dob", "1980-01-02"}}, {"records"}, true)};
   const Score s = ScoreRequests({}, truth, Kind);
   EXPECT_EQ(s.matched, 0);
   EXPECT_EQ(s.classification.total, 1);
