@@ -30,37 +30,37 @@ struct TextModel {
 };
 // Both engines read the field: fitted on fonts the recognizer never saw.
 // (No repaired value was among them: that weight is 0 for want of data.)
-constexpr TextModel kBothEngines = {.bias = -4.780,
-                                    .strict = 0.292,
-                                    .loose = -1.544,
-                                    .unchecked = -1.181,
+constexpr TextModel kBothEngines = {.bias = -4.838,
+                                    .strict = 0.348,
+                                    .loose = -1.492,
+                                    .unchecked = -1.361,
                                     .repaired = 0.000,
-                                    .implausible = -2.346,
-                                    .ocr = 2.192,
-                                    .tess_agree = 2.224,
-                                    .tess_disagree = 0.222,
-                                    .rec_agree = 1.980,
-                                    .rec_share = 3.526,
-                                    .strict_unconfirmed = 1.154,
-                                    .bare_initial = -6.106,
-                                    .rec_alone = 6.776,
-                                    .known = 0.989};
+                                    .implausible = -2.333,
+                                    .ocr = 2.017,
+                                    .tess_agree = 2.356,
+                                    .tess_disagree = 0.235,
+                                    .rec_agree = 1.979,
+                                    .rec_share = 3.508,
+                                    .strict_unconfirmed = 1.114,
+                                    .bare_initial = -6.063,
+                                    .rec_alone = 6.795,
+                                    .known = 1.096};
 // Tesseract alone (multi-line fields, or no recognizer model).
-constexpr TextModel kTesseractAlone = {.bias = -1.679,
-                                       .strict = 1.530,
-                                       .loose = -0.011,
-                                       .unchecked = -0.612,
-                                       .repaired = -0.364,
-                                       .implausible = -2.222,
-                                       .ocr = 2.885,
-                                       .tess_agree = 0.186,
-                                       .tess_disagree = -1.331,
+constexpr TextModel kTesseractAlone = {.bias = -1.764,
+                                       .strict = 1.521,
+                                       .loose = 0.036,
+                                       .unchecked = -0.718,
+                                       .repaired = -0.371,
+                                       .implausible = -2.232,
+                                       .ocr = 2.864,
+                                       .tess_agree = 0.225,
+                                       .tess_disagree = -1.299,
                                        .rec_agree = 0.000,
                                        .rec_share = 0.000,
                                        .strict_unconfirmed = 0.000,
-                                       .bare_initial = -7.207,
+                                       .bare_initial = -7.296,
                                        .rec_alone = 0.000,
-                                       .known = 1.276};
+                                       .known = 1.333};
 // A value that is not a valid value of its format is wrong as reported.
 constexpr double kFailedConfidence = 0.02;
 // Never claim certainty from OCR: one wrong digit voids a date.
