@@ -30,21 +30,21 @@ struct TextModel {
 };
 // Both engines read the field: fitted on fonts the recognizer never saw.
 // (No repaired value was among them: that weight is 0 for want of data.)
-constexpr TextModel kBothEngines = {.bias = -4.919,
-                                    .strict = 0.204,
-                                    .loose = -1.460,
-                                    .unchecked = -1.371,
+constexpr TextModel kBothEngines = {.bias = -4.838,
+                                    .strict = 0.348,
+                                    .loose = -1.492,
+                                    .unchecked = -1.361,
                                     .repaired = 0.000,
-                                    .implausible = -2.292,
-                                    .ocr = 1.808,
-                                    .tess_agree = 2.490,
-                                    .tess_disagree = 0.346,
-                                    .rec_agree = 2.132,
-                                    .rec_share = 3.512,
-                                    .strict_unconfirmed = 1.309,
-                                    .bare_initial = -6.101,
-                                    .rec_alone = 4.304,
-                                    .known = 1.024};
+                                    .implausible = -2.333,
+                                    .ocr = 2.017,
+                                    .tess_agree = 2.356,
+                                    .tess_disagree = 0.235,
+                                    .rec_agree = 1.979,
+                                    .rec_share = 3.508,
+                                    .strict_unconfirmed = 1.114,
+                                    .bare_initial = -6.063,
+                                    .rec_alone = 6.795,
+                                    .known = 1.096};
 // Tesseract alone (multi-line fields, or no recognizer model).
 constexpr TextModel kTesseractAlone = {.bias = -1.764,
                                        .strict = 1.521,

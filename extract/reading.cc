@@ -45,12 +45,6 @@ bool StrictFormat(FieldFormat format) {
          format == FieldFormat::kPhone || format == FieldFormat::kState;
 }
 
-// Where the recognizer is the better reader (digits, state codes, and the
-// capitals of an initials box): its reading wins a tie, a second Tesseract
-// reading adds nothing, and a reading it is all but sure of is taken alone
-// (extract/calibrate/README.md).
-bool RecognizerFirst(FieldFormat format) { return StrictFormat(format) || format == FieldFormat::kInitials; }
-
 // Names, places and words: what the lexicon (recognizer/lexicon.h) holds.
 bool ReadInWords(FieldFormat format) {
   return format == FieldFormat::kName || format == FieldFormat::kCity || format == FieldFormat::kStreet ||
@@ -423,15 +417,15 @@ WritingDecision DecideWriting(const TemplateField& field, const WritingEvidence&
   if (values.empty()) return decision;
   // The best verdict of the grammar; for names, places and text a value in
   // known words (a misread letter seldom makes another word); then the most
-  // readings; on a tie the recognizer's reading where it is the better
-  // reader (RecognizerFirst), else Tesseract's first.
-  const bool strict = StrictFormat(field.format), recognizer_first = RecognizerFirst(field.format);
-  auto better = [recognizer_first](const Support& a, const Support& b) {
+  // readings; on a tie the recognizer's reading of a strict format (it reads
+  // digits better, and state codes), else Tesseract's first.
+  const bool strict = StrictFormat(field.format);
+  auto better = [strict](const Support& a, const Support& b) {
     if (Rank(a.check) != Rank(b.check)) return Rank(a.check) > Rank(b.check);
     if (a.known != b.known) return a.known;
     const int votes_a = a.tesseract + (a.recognizer ? 1 : 0), votes_b = b.tesseract + (b.recognizer ? 1 : 0);
     if (votes_a != votes_b) return votes_a > votes_b;
-    if (recognizer_first && a.recognizer != b.recognizer) return a.recognizer;
+    if (strict && a.recognizer != b.recognizer) return a.recognizer;
     return a.first < b.first;
   };
   auto chosen = values.begin();
@@ -481,17 +475,16 @@ FieldReading ReadWriting(const TemplateField& field, const GrayImage& crop, cons
   }
   // The recognizer first (a few ms): digits it is all but sure of are not
   // worth Tesseract's 40. Then Tesseract once; for letters once more when the
-  // two engines disagree, which adds a point of accuracy there and nothing
-  // where the recognizer is the better reader (extract/calibrate/README.md).
-  const bool recognizer_first = RecognizerFirst(field.format);
+  // two engines disagree, which adds a point of accuracy there and nothing on
+  // digits, where the recognizer is the better reader (extract/calibrate/README.md).
   WritingEvidence evidence = GatherEvidence(field, crop, ocr, 0);
   WritingDecision decision = DecideWriting(field, evidence, context);
-  if (recognizer_first && decision.confirmed && decision.recognizer_share >= kSureShare) {
+  if (StrictFormat(field.format) && decision.confirmed && decision.recognizer_share >= kSureShare) {
     return reading_of(decision);
   }
   evidence = GatherEvidence(field, crop, ocr, 1, std::move(evidence));
   decision = DecideWriting(field, evidence, context);
-  if (!recognizer_first && !decision.confirmed) {
+  if (!StrictFormat(field.format) && !decision.confirmed) {
     evidence = GatherEvidence(field, crop, ocr, 2, std::move(evidence));
     decision = DecideWriting(field, evidence, context);
   }

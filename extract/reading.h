@@ -7,10 +7,9 @@
 // is interpreted against the field's grammar: a date that exists and is
 // plausible for its role, a 10-digit North American phone, a state code, ...
 //
-// A one-line field is read by the recognizer first; a date, phone, MRN, ZIP,
-// state or initials box it is all but sure of is taken as read, and there its
-// reading wins a tie. Otherwise Tesseract reads it once, and a field of
-// names, places or text once more (strokes a pixel thicker) when
+// A one-line field is read by the recognizer first; a date, phone, MRN, ZIP
+// or state it is all but sure of is taken as read. Otherwise Tesseract reads
+// it once, and a field of letters once more (strokes a pixel thicker) when
 // the two engines do not agree on a value its grammar accepts. A multi-line
 // field, which the recognizer does not read, is read by Tesseract three
 // times (the crop as is, strokes a pixel thicker, the crop smaller: a misread

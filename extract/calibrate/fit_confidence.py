@@ -22,7 +22,6 @@ import zlib
 import numpy as np
 
 STRICT = {"date", "mrn", "zip", "phone", "state"}
-RECOGNIZER_FIRST = STRICT | {"initials"}  # reading.cc's RecognizerFirst
 CHECKED_RANK = {"failed": 0, "repaired": 1, "implausible": 2, "passed": 3, "none": 3}
 FAILED_CONFIDENCE = 0.02  # confidence.cc's kFailedConfidence
 MAX_CONFIDENCE = 0.99     # confidence.cc's kMaxTextConfidence
@@ -90,8 +89,8 @@ def decide(ev, reads):
         return None
     def key(item):
         value, v = item
-        # On a tie the recognizer's reading wins where it is the better reader.
-        rec_first = ev["format"] in RECOGNIZER_FIRST and v.get("recognizer", False)
+        # On a tie of a strict format the recognizer's reading wins: it is the better reader of digits.
+        rec_first = ev["format"] in STRICT and v.get("recognizer", False)
         return (CHECKED_RANK[v["check"]], v["known"], v["support"] + (1 if v.get("recognizer") else 0), rec_first,
                 -v["first"])
     value, v = max(values.items(), key=key)
@@ -118,13 +117,13 @@ def decide(ev, reads):
 
 
 def replay(ev):
-    """ReadWriting: the recognizer first, and where it is the better reader and all but sure, nothing more; then one
+    """ReadWriting: the recognizer first, and for a strict format it is sure of, nothing more; then one
     Tesseract reading, and a second for letters when the two engines are not agreed on a value the
     grammar accepts. Three Tesseract readings when the recognizer does not read the field."""
     if not ev["recognizer_read"]:
         return decide(ev, 3), 3
     alone = decide(ev, 0)
-    strict = ev["format"] in RECOGNIZER_FIRST
+    strict = ev["format"] in STRICT
     if strict and alone is not None and alone["confirmed"] and alone["features"]["rec_share"] >= SURE_SHARE:
         return alone, 0
     one = decide(ev, 1)
