@@ -36,19 +36,6 @@ std::string Folded(const std::string& text) {
   return out;
 }
 
-// The text in capitals without accents ("Mónica" is MONICA).
-std::string Bare(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
-    const char letter = FoldLetter(std::string_view(text).substr(i, n));
-    out += letter ? std::string(1, letter) : text.substr(i, n);
-    i += n;
-  }
-  return out;
-}
-
 // The letters of an initial ("C." and "C" are one initial).
 std::string Letters(const std::string& text) {
   std::string out;
@@ -133,7 +120,7 @@ void CrossCheckNames(std::map<std::string, FieldReading>& fields) {
     all_agree = false;
     // One reading has an accent the other lost: OCR drops accents far more
     // often than it invents them.
-    const bool accent_only = Bare(part.value) == Bare(signed_as);
+    const bool accent_only = FoldLetters(part.value) == FoldLetters(signed_as);
     const bool take_signed =
         accent_only ? signed_as.size() > part.value.size() : reading.confidence < signer_reading.confidence;
     if (take_signed) {

@@ -12,18 +12,12 @@ namespace fs = std::filesystem;
 // the two signs (multiplication, division) that are not letters.
 constexpr std::string_view kLatin1 = "AAAAAAACEEEEIIIIDNOOOOO.OUUUUYTSAAAAAAACEEEEIIIIDNOOOOO.OUUUUYTY";
 
+bool Capital(char c) { return c >= 'A' && c <= 'Z'; }
+
 // `word` folded letter by letter; empty when any character is not a letter.
 std::string Fold(std::string_view word) {
-  std::string out;
-  for (std::size_t i = 0; i < word.size();) {
-    const unsigned char c = static_cast<unsigned char>(word[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
-    const char folded = FoldLetter(word.substr(i, n));
-    if (folded == 0) return {};
-    out.push_back(folded);
-    i += n;
-  }
-  return out;
+  std::string out = FoldLetters(word);
+  return std::all_of(out.begin(), out.end(), Capital) ? out : std::string();
 }
 
 // Spanish lists give the singular; the forms are written in the plural as
@@ -49,6 +43,23 @@ char FoldLetter(std::string_view character) {
     if (code >= 0xC0 && code <= 0xFF && kLatin1[code - 0xC0] != '.') return kLatin1[code - 0xC0];
   }
   return 0;
+}
+
+std::string FoldLetters(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+    const std::string_view character = text.substr(i, n);
+    const char letter = FoldLetter(character);
+    if (letter) {
+      out.push_back(letter);
+    } else {
+      out += character;
+    }
+    i += n;
+  }
+  return out;
 }
 
 Lexicon Lexicon::Load(const std::vector<fs::path>& files) {
@@ -88,17 +99,15 @@ bool Lexicon::Knows(std::string_view text) const {
   auto known = [&] {
     return after_digits || word.size() <= 1 || std::binary_search(words_.begin(), words_.end(), word);
   };
-  for (std::size_t i = 0; i < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
-    if (const char letter = FoldLetter(text.substr(i, n))) {
-      word.push_back(letter);
+  // Folded, a letter is one byte 'A'..'Z'; any other byte ends a word.
+  for (const char c : FoldLetters(text)) {
+    if (Capital(c)) {
+      word.push_back(c);
     } else {
       if (!known()) return false;
       word.clear();
       after_digits = c >= '0' && c <= '9';
     }
-    i += n;
   }
   return known();
 }

@@ -69,6 +69,10 @@ class Lexicon {
 /// for a Latin letter with or without accent, 0 for anything else.
 char FoldLetter(std::string_view character);
 
+/// `text` with every letter folded by FoldLetter and every other character
+/// kept as it is ("Mónica 2b" is "MONICA 2B").
+std::string FoldLetters(std::string_view text);
+
 /// /usr/share/dict/american-english-huge and /usr/share/dict/spanish.
 std::vector<std::filesystem::path> DefaultLexiconFiles();
 

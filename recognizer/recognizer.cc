@@ -6,11 +6,12 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
-#include <optional>
 
 namespace intake {
 namespace {
@@ -62,6 +63,12 @@ struct WordState {
   bool after_digits = false;  // the word began with digits: its letters are not looked up
 };
 
+// Whether the word a prefix ends in may end there: a word of the lexicon,
+// digits' letters, or a lone letter (an initial).
+bool Complete(const Lexicon& lexicon, const WordState& word) {
+  return word.after_digits || word.letters.depth <= 1 || lexicon.IsWord(word.letters);
+}
+
 struct Prefix {
   double blank = kNegInf;      // log probability of the prefix, its last step a blank
   double not_blank = kNegInf;  // ... its last step its last character
@@ -81,14 +88,14 @@ struct FieldRecognizer::Impl {
 
   // Log probabilities per step (T x classes) over `classes` only.
   cv::Mat Forward(const GrayImage& crop) const;
-  // The CTC prefix beam search; with a lexicon, every run of letters must
-  // be one of its words (or a lone initial).
   // Log probabilities per step (T x classes.size(), row-major) of the
   // format's classes, renormalized over them.
   std::vector<float> Masked(const cv::Mat& logits, const std::vector<int>& classes) const;
+  // The CTC prefix beam search; with a lexicon, every run of letters must
+  // be one of its words (or a lone initial).
   std::vector<Candidate> Search(const std::vector<float>& masked, const std::vector<int>& classes, int beams,
                                 const Lexicon* lexicon = nullptr) const;
-  bool Complete(const Lexicon& lexicon, const WordState& word) const;
+  // Where a prefix stands after class `c`; none when no word goes on so.
   std::optional<WordState> Next(const Lexicon& lexicon, const WordState& word, int c) const;
 };
 
@@ -196,11 +203,6 @@ std::vector<Candidate> FieldRecognizer::Impl::Search(const std::vector<float>& m
   std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.log_prob > b.log_prob; });
   if (out.size() > static_cast<std::size_t>(beams)) out.resize(beams);
   return out;
-}
-
-bool FieldRecognizer::Impl::Complete(const Lexicon& lexicon, const WordState& word) const {
-  // A lone letter is an initial.
-  return word.after_digits || word.letters.depth <= 1 || lexicon.IsWord(word.letters);
 }
 
 std::optional<WordState> FieldRecognizer::Impl::Next(const Lexicon& lexicon, const WordState& word, int c) const {

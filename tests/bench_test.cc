@@ -21,6 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::IntakeBinary;
+using testing::MakeCorpus;
 using testing::CommandResult;
 using testing::RunCommand;
 using testing::TempDir;
@@ -74,10 +75,7 @@ TEST(ServiceMetrics, ExpositionHasLedgerTotalsAndCumulativeHistograms) {
 TEST(BenchCommand, ScoresTimesAndChartsASmallCorpus) {
   TempDir dir;
   const auto corpus = dir.path() / "corpus";
-  CommandResult made = RunCommand({IntakeBinary(), "corpus", "--out", corpus.string(), "--count", "3", "--seed", "5",
-                                   "--mix", "fax=1.0"},
-                                  300s);
-  ASSERT_EQ(made.exit_code, 0) << made.err;
+  ASSERT_NO_FATAL_FAILURE(MakeCorpus(corpus, 3, 5, "fax=1.0"));
   const auto out = dir.path() / "report";
   CommandResult bench = RunCommand({IntakeBinary(), "bench", corpus.string(), "--threads", "1", "--reference-pages",
                                     "1", "--out", out.string(), "--requests"},
@@ -118,10 +116,7 @@ TEST(BenchCommand, ScoresTimesAndChartsASmallCorpus) {
 TEST(BenchCommand, CropsCutEveryWrittenOneLineFieldWithItsLabel) {
   TempDir dir;
   const auto corpus = dir.path() / "corpus";
-  CommandResult made = RunCommand({IntakeBinary(), "corpus", "--out", corpus.string(), "--count", "3", "--seed", "8",
-                                   "--mix", "fax=0,email=1,scan=0,hand=1,typed=0,efill=0"},
-                                  300s);
-  ASSERT_EQ(made.exit_code, 0) << made.err;
+  ASSERT_NO_FATAL_FAILURE(MakeCorpus(corpus, 3, 8, "fax=0,email=1,scan=0,hand=1,typed=0,efill=0"));
   const auto out = dir.path() / "crops";
   CommandResult crops = RunCommand(
       {IntakeBinary(), "bench", "crops", corpus.string(), "--out", out.string(), "--threads", "1"}, 600s);

@@ -19,16 +19,14 @@ namespace {
 using namespace std::chrono_literals;
 using testing::CommandResult;
 using testing::IntakeBinary;
+using testing::MakeCorpus;
 using testing::RunCommand;
 using testing::TempDir;
 
 TEST(TrainingSmoke, AFewStepsOnGeneratedCropsGiveAModelTheRecognizerLoads) {
   TempDir dir;
   const auto corpus = dir.path() / "corpus", crops = dir.path() / "crops", model = dir.path() / "model";
-  CommandResult made = RunCommand({IntakeBinary(), "corpus", "--out", corpus.string(), "--count", "4", "--seed", "3",
-                                   "--mix", "fax=1,email=0,scan=0,hand=1,typed=0,efill=0"},
-                                  300s);
-  ASSERT_EQ(made.exit_code, 0) << made.err;
+  ASSERT_NO_FATAL_FAILURE(MakeCorpus(corpus, 4, 3, "fax=1,email=0,scan=0,hand=1,typed=0,efill=0"));
   CommandResult cut =
       RunCommand({IntakeBinary(), "bench", "crops", corpus.string(), "--out", crops.string(), "--threads", "1"}, 600s);
   ASSERT_EQ(cut.exit_code, 0) << cut.err;

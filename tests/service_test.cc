@@ -34,6 +34,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::CommandResult;
 using testing::IntakeBinary;
+using testing::MakeCorpus;
 using testing::ReadFile;
 using testing::RunCommand;
 using testing::TempDir;
@@ -51,14 +52,6 @@ fs::path WriteConfig(const fs::path& dir, double once_wait = 20, int max_attempt
     fs::create_directories(dir / "data" / sub);
   }
   return config;
-}
-
-// `intake corpus` into `out`: `count` documents from `seed` in the given --mix.
-void MakeCorpus(const fs::path& out, int count, int seed, const std::string& mix) {
-  CommandResult made = RunCommand({IntakeBinary(), "corpus", "--out", out.string(), "--count", std::to_string(count),
-                                   "--seed", std::to_string(seed), "--mix", mix},
-                                  300s);
-  ASSERT_EQ(made.exit_code, 0) << made.err;
 }
 
 CommandResult Intake(const fs::path& config, std::vector<std::string> args, std::chrono::seconds timeout = 300s) {

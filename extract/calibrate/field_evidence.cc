@@ -75,7 +75,7 @@ json Evidence(const TemplateField& field, const GrayImage& crop, const ReadingCo
                                  {"log_prob", candidate.log_prob},
                                  {"value", meant.value},
                                  {"check", CheckName(meant.check)},
-                                 {"known", Lexicon::Default().Knows(meant.value)}});
+                                 {"known", lexicon.Knows(meant.value)}});
   }
   return out;
 }

@@ -8,6 +8,10 @@
 
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
+#include "tests/support/test_support.h"
+
 namespace intake::testing {
 namespace {
 
@@ -90,6 +94,14 @@ int WaitChild(Child child) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return -WTERMSIG(status);
   return -1000;
+}
+
+void MakeCorpus(const std::filesystem::path& out, int count, int seed, const std::string& mix) {
+  using namespace std::chrono_literals;
+  const CommandResult made = RunCommand({IntakeBinary().string(), "corpus", "--out", out.string(), "--count",
+                                         std::to_string(count), "--seed", std::to_string(seed), "--mix", mix},
+                                        300s);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
 }
 
 }  // namespace intake::testing

@@ -4,6 +4,7 @@
 //   EXPECT_EQ(r.exit_code, 0);
 //   Child service = StartCommand({IntakeBinary(), "run", "--config", cfg}, dir / "log");
 //   kill(service.pid, SIGKILL);
+//   ASSERT_NO_FATAL_FAILURE(MakeCorpus(dir / "corpus", 3, 5, "fax=1"));
 #pragma once
 
 #include <sys/types.h>
@@ -37,6 +38,10 @@ Child StartCommand(const std::vector<std::string>& argv, const std::filesystem::
 
 /// Waits for the child; returns its exit code, or -signal when a signal ended it.
 int WaitChild(Child child);
+
+/// `intake corpus --out OUT --count COUNT --seed SEED --mix MIX`; a test
+/// failure when it does not succeed (call it inside ASSERT_NO_FATAL_FAILURE).
+void MakeCorpus(const std::filesystem::path& out, int count, int seed, const std::string& mix);
 
 /// Holds forked children until the parent opens it: a child's Wait returns
 /// once every copy of the write end is closed (the parent's Open, or its exit).
