@@ -825,10 +825,12 @@ FilledForm Filler::Fill() {
   mi_period_ = !hand && rng_.Chance(0.3);
 
   ChoosePeople();
-  out_.patient_initials = StripAccents(patient_.first.substr(0, 1) + patient_.last.substr(0, 1));
-  if (representative_) {
-    out_.patient_initials = StripAccents(representative_->first.substr(0, 1) + representative_->last.substr(0, 1));
-  }
+  // The first letters of the signer's names, without accents: substr(0, 1)
+  // of "Ángel" would be half a UTF-8 character.
+  auto initials = [](const auto& person) {
+    return StripAccents(person.first).substr(0, 1) + StripAccents(person.last).substr(0, 1);
+  };
+  out_.patient_initials = representative_ ? initials(*representative_) : initials(patient_);
   out_.patient_initials = UpperUtf8(out_.patient_initials);
   ChooseGroups();
   for (const TemplateField& field : form_.fields) {

@@ -83,6 +83,26 @@ struct Part {
   std::size_t from = 0, to = 0;
 };
 
+// Initials as compared: folded capitals without dots or spaces ("j. g." is "JG").
+std::string InitialLetters(const std::string& text) {
+  std::string out;
+  for (char c : FoldLetters(text)) {
+    if (c >= 'A' && c <= 'Z') out.push_back(c);
+  }
+  return out;
+}
+
+// The initials of a name: the first letters of its first and last names.
+std::optional<std::string> InitialsOf(const std::string& first_name, const std::string& last_name) {
+  const std::string first = InitialLetters(first_name), last = InitialLetters(last_name);
+  if (first.empty() || last.empty()) return std::nullopt;
+  return std::string{first.front(), last.front()};
+}
+
+// A box read otherwise than the agreeing sources is still a reading against
+// them: its replacement is a little less sure than their agreement.
+constexpr double kOverruledShare = 0.9;
+
 }  // namespace
 
 void CrossCheckNames(std::map<std::string, FieldReading>& fields) {
@@ -142,6 +162,75 @@ void CrossCheckNames(std::map<std::string, FieldReading>& fields) {
     double agreed = signer_reading.confidence;
     for (const Part& part : parts) agreed = std::max(agreed, fields.at(part.key).confidence);
     signer_reading.confidence = std::min(agreed, kMaxAgreedConfidence);
+  }
+}
+
+void CrossCheckInitials(std::map<std::string, FieldReading>& fields, const std::vector<std::string>& keys) {
+  // The name the initials should be: the signer's, or the patient's when
+  // the patient signed and the signer's line was not read.
+  std::optional<std::string> named;
+  double named_confidence = 0;
+  const std::optional<std::string> signer = Text(fields, "signer.name");
+  const std::optional<std::string> first = Text(fields, "patient.first_name");
+  const std::optional<std::string> last = Text(fields, "patient.last_name");
+  if (signer && signer->find(',') == std::string::npos && Words(*signer).size() >= 2) {
+    // Where the last name begins in the line is not known: its last word.
+    named = InitialsOf(Words(*signer).front(), Words(*signer).back());
+    named_confidence = fields.at("signer.name").confidence;
+  } else if (!signer && SignedBySelf(fields) && first && last) {
+    named = InitialsOf(*first, *last);
+    named_confidence = std::min(fields.at("patient.first_name").confidence, fields.at("patient.last_name").confidence);
+  }
+  // Each value with the sources giving it: boxes, and the name.
+  struct Sources {
+    int count = 0;
+    std::vector<double> confidences;
+    std::map<std::string, int> spellings;  // as written in the boxes ("JG", "J.G.")
+  };
+  std::map<std::string, Sources> values;
+  std::vector<std::string> read;
+  for (const std::string& key : keys) {
+    const std::optional<std::string> value = Text(fields, key);
+    if (!value) continue;
+    read.push_back(key);
+    Sources& sources = values[InitialLetters(*value)];
+    ++sources.count;
+    sources.confidences.push_back(fields.at(key).confidence);
+    ++sources.spellings[*value];
+  }
+  if (read.empty()) return;
+  if (named) {
+    Sources& sources = values[*named];
+    ++sources.count;
+    sources.confidences.push_back(named_confidence);
+  }
+  auto winner = values.end();
+  bool tied = false;
+  for (auto it = values.begin(); it != values.end(); ++it) {
+    if (winner == values.end() || it->second.count > winner->second.count) {
+      winner = it, tied = false;
+    } else if (it->second.count == winner->second.count) {
+      tied = true;
+    }
+  }
+  if (tied || winner->second.count < 2 || winner->first.size() < 2) return;
+  const Sources& agreed = winner->second;
+  std::string spelled = winner->first;  // the name's letters, unless a box wrote them
+  int most = 0;
+  for (const auto& [spelling, count] : agreed.spellings) {
+    if (count > most) spelled = spelling, most = count;
+  }
+  // Independent sources agreeing: each is wrong alone, all rarely together.
+  double all_wrong = 1;
+  for (double c : agreed.confidences) all_wrong *= 1 - c;
+  for (const std::string& key : read) {
+    FieldReading& reading = fields.at(key);
+    if (InitialLetters(reading.value.get<std::string>()) == winner->first) {
+      reading.confidence = std::min(std::max(reading.confidence, 1 - all_wrong), kMaxAgreedConfidence);
+    } else {
+      reading.value = spelled;
+      reading.confidence = std::min(kOverruledShare * (1 - all_wrong), kMaxAgreedConfidence);
+    }
   }
 }
 

@@ -11,12 +11,19 @@
 // somebody else) are left as they are, and so is a name written "LAST,
 // FIRST".
 //
+// Initials boxes (one per sensitive category the signer agrees to release)
+// are all written by the signer: the same two or three letters each time,
+// and the first letters of the name the signer prints. A box read otherwise
+// than the others and the name agree on is a box misread.
+//
 //   std::map<std::string, FieldReading> fields = ReadFields(form, pages, file_pages, ocr);
 //   CrossCheckNames(fields);
+//   CrossCheckInitials(fields, {"sensitive.hiv", "sensitive.std", ...});
 #pragma once
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/request.h"
 
@@ -25,5 +32,12 @@ namespace intake {
 /// Reconciles patient.first_name, patient.middle_initial and
 /// patient.last_name with signer.name when signer.authority holds "self".
 void CrossCheckNames(std::map<std::string, FieldReading>& fields);
+
+/// Reconciles the initials boxes `keys` (those read) with each other and with
+/// the first letters of signer.name (of the patient's first and last names
+/// when "self" signed and no signer's name was read). Where at least two of
+/// these sources agree and none other has as many, a box read otherwise takes
+/// their value; boxes that agree are confirmed.
+void CrossCheckInitials(std::map<std::string, FieldReading>& fields, const std::vector<std::string>& keys);
 
 }  // namespace intake

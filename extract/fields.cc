@@ -414,6 +414,11 @@ std::map<std::string, FieldReading> ReadFields(const FormTemplate& form,
                                .box = ToArray(group.box)};
   }
   CrossCheckNames(fields);
+  std::vector<std::string> initials;
+  for (const TemplateField& field : form.fields) {
+    if (field.format == FieldFormat::kInitials) initials.push_back(field.key);
+  }
+  CrossCheckInitials(fields, initials);
   return fields;
 }
 

@@ -45,6 +45,14 @@ bool StrictFormat(FieldFormat format) {
          format == FieldFormat::kPhone || format == FieldFormat::kState;
 }
 
+std::size_t LetterCount(const std::string& text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    // A UTF-8 lead byte or an ASCII letter starts one letter.
+    const auto byte = static_cast<unsigned char>(c);
+    return std::isalpha(byte) || byte >= 0xC0;
+  }));
+}
+
 // Names, places and words: what the lexicon (recognizer/lexicon.h) holds.
 bool ReadInWords(FieldFormat format) {
   return format == FieldFormat::kName || format == FieldFormat::kCity || format == FieldFormat::kStreet ||
@@ -110,22 +118,44 @@ std::string Joined(const std::vector<std::string>& words) {
 
 bool AsciiLetter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 
-// Titles and suffixes that take a period in a name ("Ruth Q. Lewis, Esq.").
-bool NameAbbreviation(std::string word) {
+std::string Upper(std::string word) {
   for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  static const std::set<std::string> kAbbreviations = {"JR", "SR", "ESQ", "DR", "MR", "MRS", "MS", "MD", "PHD", "RN"};
-  return kAbbreviations.count(word) > 0;
+  return word;
 }
 
-// The small marks of a written name as OCR misreads them: the dot after a
-// middle initial read as a comma ("PRIYA U, COSTA") or the initial doubled
-// in the other case ("JUAN kK, FLORES"); a speck after a whole word read as
-// a period ("GUADALUPE. PEREZ": only an initial or a title takes one).
+// Titles and suffixes that take a period in a name ("Ruth Q. Lewis, Esq.").
+bool NameAbbreviation(const std::string& word) {
+  static const std::set<std::string> kAbbreviations = {"JR", "SR", "ESQ", "DR", "MR", "MRS", "MS", "MD", "PHD", "RN"};
+  return kAbbreviations.count(Upper(word)) > 0;
+}
+
+// Written with a period as a rule: the titles before a name and the suffixes
+// after it ("MD" and "RN" are as often written without).
+bool Title(const std::string& word) {
+  static const std::set<std::string> kTitles = {"DR", "MR", "MRS", "MS"};
+  return kTitles.count(Upper(word)) > 0;
+}
+bool Suffix(const std::string& word) {
+  static const std::set<std::string> kSuffixes = {"JR", "SR", "ESQ"};
+  return kSuffixes.count(Upper(word)) > 0;
+}
+
+bool HasLowerCase(const std::string& word) {
+  return std::any_of(word.begin(), word.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
+}
+
+// The small marks of a written name as OCR misreads them. The dot after a
+// middle initial lost ("LUIS E GONZÁLEZ": the dot is a pixel or two on a
+// fax, and a middle initial takes one), read as a comma ("PRIYA U, COSTA"),
+// as a small letter in a name written in capitals ("STEVEN Zo DAVIS") or as
+// the initial doubled in the other case ("JUAN kK, FLORES"). A speck after a
+// whole word read as a period ("GUADALUPE. PEREZ": only an initial or a
+// title takes one), and a title's period lost ("Dr Ann Lee").
 std::string RepairNameMarks(const std::string& text) {
   std::vector<std::string> words = Words(text);
   for (std::size_t i = 0; i < words.size(); ++i) {
     std::string& word = words[i];
-    const bool last = i + 1 == words.size();
+    const bool middle = i > 0 && i + 1 < words.size();
     const char end = word.empty() ? 0 : word.back();
     std::string body = end == '.' || end == ',' ? word.substr(0, word.size() - 1) : word;
     const bool initial = body.size() == 1 && AsciiLetter(body[0]);
@@ -133,11 +163,17 @@ std::string RepairNameMarks(const std::string& text) {
         body.size() == 2 && AsciiLetter(body[0]) &&
         std::toupper(static_cast<unsigned char>(body[0])) == std::toupper(static_cast<unsigned char>(body[1])) &&
         body[0] != body[1];
-    if (!last && i > 0 && (end == ',' || end == '.') && (initial || doubled)) {
+    const bool in_capitals = std::none_of(
+        words.begin(), words.end(), [&](const std::string& other) { return &other != &word && HasLowerCase(other); });
+    const bool dot_as_letter = body.size() == 2 && std::isupper(static_cast<unsigned char>(body[0])) &&
+                               std::islower(static_cast<unsigned char>(body[1])) && in_capitals;
+    if (middle && (initial || ((end == ',' || end == '.') && doubled) || (end != '.' && dot_as_letter))) {
       word = std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(body[0])))) + ".";
     } else if (end == '.' && body.size() >= 2 && std::all_of(body.begin(), body.end(), AsciiLetter) &&
                !NameAbbreviation(body)) {
       word = body;
+    } else if (end != '.' && (i == 0 ? Title(body) : i + 1 == words.size() && Suffix(body))) {
+      word += ".";
     }
   }
   return Joined(words);
@@ -335,6 +371,8 @@ Interpretation Interpret(const TemplateField& field, const std::string& read, co
   }
   if (!normal) return {FoldSpaces(text), FormatCheck::kFailed};
   if (!Checked(field.format)) return {*normal, FormatCheck::kNone};
+  // Initials are a first and a last name's: one letter alone is a letter lost.
+  if (field.format == FieldFormat::kInitials && LetterCount(*normal) < 2) return {*normal, FormatCheck::kImplausible};
   if (field.format == FieldFormat::kDate && !Plausible(*normal, role, context)) {
     return {*normal, FormatCheck::kImplausible};
   }

@@ -343,6 +343,13 @@ TEST(Interpret, ReadNamesGetTheirInitialsDotBackAndLoseASpeckAfterAWord) {
   EXPECT_EQ(Interpret(name, "Dr. Ann Lee", context).value, "Dr. Ann Lee");
   EXPECT_EQ(Interpret(name, "SMITH, JOHN A.", context).value, "SMITH, JOHN A.");
   EXPECT_EQ(Interpret(name, "A. B. Cole", context).value, "A. B. Cole");
+  // A middle initial's dot lost, or read as a small letter in a name written in capitals; a title's period lost.
+  EXPECT_EQ(Interpret(name, "LUIS E GONZÁLEZ", context).value, "LUIS E. GONZÁLEZ");
+  EXPECT_EQ(Interpret(name, "STEVEN Zo DAVIS", context).value, "STEVEN Z. DAVIS");
+  EXPECT_EQ(Interpret(name, "Steven Zo Davis", context).value, "Steven Zo Davis");
+  EXPECT_EQ(Interpret(name, "Ruth Q. Lewis, Esq", context).value, "Ruth Q. Lewis, Esq.");
+  EXPECT_EQ(Interpret(name, "Dr Ann Lee", context).value, "Dr. Ann Lee");
+  EXPECT_EQ(Interpret(name, "Ann Lee MD", context).value, "Ann Lee MD");
 }
 
 TEST(Interpret, ReadSentencesEndInAPeriodNotACommaAndALoneBarIsI) {
@@ -409,6 +416,62 @@ TEST(CrossCheckNames, OtherSignersAndNamesTooFarApartAreLeftAlone) {
       EXPECT_EQ(fields[key].confidence, reading.confidence) << key;
     }
   }
+}
+
+std::map<std::string, FieldReading> Initialed(const char* signer, std::vector<std::pair<const char*, double>> boxes) {
+  auto fields = SignedForm("JULIÁN", 0.9, "GARCÍA", 0.9, signer, 0.8, "guardian");
+  if (std::string(signer).empty()) fields.erase("signer.name");
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    fields["sensitive.box" + std::to_string(i)] = {boxes[i].first, boxes[i].second, 2, std::nullopt};
+  }
+  return fields;
+}
+
+const std::vector<std::string> kBoxes = {"sensitive.box0", "sensitive.box1", "sensitive.box2", "sensitive.box3",
+                                         "sensitive.box4"};
+
+TEST(CrossCheckInitials, BoxesTheOthersAndTheSignersNameOutvoteAreMended) {
+  auto fields = Initialed("Rosa Díaz", {{"RD", 0.6}, {"RD", 0.5}, {"PD", 0.7}, {"D", 0.3}, {"R.D.", 0.4}});
+  CrossCheckInitials(fields, kBoxes);
+  EXPECT_EQ(fields["sensitive.box0"].value, "RD");
+  // Three boxes and the name agree.
+  EXPECT_NEAR(fields["sensitive.box0"].confidence, 1 - 0.4 * 0.5 * 0.6 * 0.2, 1e-9);
+  EXPECT_EQ(fields["sensitive.box4"].value, "R.D.");  // as written, dots and all
+  EXPECT_EQ(fields["sensitive.box2"].value, "RD");    // as most boxes spell it
+  EXPECT_EQ(fields["sensitive.box3"].value, "RD");
+  EXPECT_LT(fields["sensitive.box3"].confidence, fields["sensitive.box0"].confidence);
+  // One box and the name are two sources: enough, with nothing against them as strong.
+  fields = Initialed("Rosa Díaz", {{"PD", 0.9}, {"RD", 0.2}});
+  CrossCheckInitials(fields, kBoxes);
+  EXPECT_EQ(fields["sensitive.box0"].value, "RD");
+  // No signer's name read, the patient signed: the patient's name speaks.
+  fields = Initialed("", {{"JG", 0.5}, {"IO", 0.5}});
+  fields["signer.authority"].value = nlohmann::json::array({"self"});
+  CrossCheckInitials(fields, kBoxes);
+  EXPECT_EQ(fields["sensitive.box1"].value, "JG");  // JULIÁN GARCÍA, accents folded
+}
+
+TEST(CrossCheckInitials, WithoutTwoAgreeingSourcesNothingMoves) {
+  for (auto fields : {Initialed("Rosa Díaz", {{"BJ", 0.6}, {"M.D.", 0.5}}),  // one each, no name behind either
+                      Initialed("Rosa Díaz", {{"PD", 0.6}}),                  // the box against the name
+                      Initialed("", {{"JG", 0.5}, {"IO", 0.5}})}) {          // a guardian signed, unread
+    const auto before = fields;
+    CrossCheckInitials(fields, kBoxes);
+    for (const auto& [key, reading] : before) {
+      EXPECT_EQ(fields[key].value, reading.value) << key;
+      EXPECT_EQ(fields[key].confidence, reading.confidence) << key;
+    }
+  }
+}
+
+TEST(Interpret, OneLetterIsNotInitials) {
+  TemplateField initials;
+  initials.key = "sensitive.hiv";
+  initials.format = FieldFormat::kInitials;
+  const ReadingContext context = {"en", 2026, "2026-11-23"};
+  EXPECT_EQ(Interpret(initials, "D", context).check, FormatCheck::kImplausible);
+  EXPECT_EQ(Interpret(initials, "DC", context).check, FormatCheck::kPassed);
+  EXPECT_EQ(Interpret(initials, "Á.M.", context).check, FormatCheck::kPassed);
 }
 
 TEST(NormalizeValue, InitialsAreLettersAsWritten) {
