@@ -250,6 +250,11 @@ int main(int argc, char** argv) {
   corpus->add_option("--count", corpus_options.count, "documents to write")->check(CLI::PositiveNumber);
   corpus->add_option("--seed", corpus_options.seed, "the same seed writes the same bytes");
   corpus->add_option("--mix", corpus_mix, "shares, e.g. fax=0.6,email=0.25,scan=0.15 or hand=0.6,typed=0.3,efill=0.1");
+  corpus
+      ->add_option("--fonts", corpus_options.fonts,
+                   "write values only in these fonts (file names without extension, comma-separated), e.g. the "
+                   "recognizer's held-out ones: Breip,Delphine,Purisa,UnPilgia,dkg,FreeSans,FreeSerif,FreeMono")
+      ->delimiter(',');
 
   QueueArgs queue_args;
   CLI::App* queue = app.add_subcommand("queue", "the work queues: list, claim, complete, mark deficient, export");

@@ -1081,7 +1081,7 @@ Result<CorpusSummary> GenerateCorpus(const TemplateSet& templates, const CorpusO
     fs::create_directories(options.out / dir, ec);
     if (ec) return Fail(ErrorCode::kIoError, "cannot create the folder " + std::string(dir) + " in the output folder");
   }
-  Result<FontCatalog> fonts = FontCatalog::Find(options.font_dirs);
+  Result<FontCatalog> fonts = FontCatalog::Find(options.font_dirs, options.fonts);
   if (!fonts) return tl::unexpected(fonts.error());
 
   Rng plan_rng = Rng::For(options.seed, "plan", 0);

@@ -59,6 +59,10 @@ struct CorpusOptions {
   bool progress = false;  // documents done, rate and time left on stderr
   /// Folders searched for TrueType/OpenType fonts.
   std::vector<std::filesystem::path> font_dirs = {"/usr/share/fonts"};
+  /// When not empty, the only fonts values are written in (file names
+  /// without extension): the recognizer's held-out fonts make a corpus whose
+  /// hands it never saw (recognizer/models/MODEL.md).
+  std::vector<std::string> fonts = {};
 };
 
 struct CorpusSummary {

@@ -104,7 +104,7 @@ bool Font::Covers(std::string_view utf8) const {
   return true;
 }
 
-Result<FontCatalog> FontCatalog::Find(const std::vector<fs::path>& dirs) {
+Result<FontCatalog> FontCatalog::Find(const std::vector<fs::path>& dirs, const std::vector<std::string>& only) {
   std::map<std::string, fs::path> found;
   for (const fs::path& dir : dirs) {
     std::error_code ec;
@@ -146,11 +146,31 @@ Result<FontCatalog> FontCatalog::Find(const std::vector<fs::path>& dirs) {
   if (catalog.typed_.empty()) {
     return Fail(ErrorCode::kInternal, "no DejaVu fonts found under the font folders: install fonts-dejavu-core");
   }
+  catalog.print_ = catalog.typed_;
+  if (!only.empty()) {
+    auto stem = [](const Font& f) { return fs::path(f.name).stem().string(); };
+    std::string unknown;
+    for (const std::string& name : only) {
+      auto named = [&](const Font& f) { return stem(f) == name; };
+      const bool known = std::any_of(catalog.typed_.begin(), catalog.typed_.end(), named) ||
+                         std::any_of(catalog.hand_.begin(), catalog.hand_.end(), named);
+      if (!known) unknown += (unknown.empty() ? "" : ", ") + name;
+    }
+    if (!unknown.empty()) return Fail(ErrorCode::kUnsupportedFormat, "not a known font found here: " + unknown);
+    auto keep_only = [&](std::vector<Font>& fonts) {
+      std::erase_if(fonts, [&](const Font& f) { return std::find(only.begin(), only.end(), stem(f)) == only.end(); });
+    };
+    keep_only(catalog.typed_);
+    keep_only(catalog.hand_);
+    if (catalog.typed_.empty() || catalog.hand_.empty()) {
+      return Fail(ErrorCode::kUnsupportedFormat, "the fonts asked for need at least one typed and one hand-like font");
+    }
+  }
   auto named = [&](const std::string& name) -> const Font* {
-    for (const Font& f : catalog.typed_) {
+    for (const Font& f : catalog.print_) {
       if (f.name == name) return &f;
     }
-    return &catalog.typed_.front();
+    return &catalog.print_.front();
   };
   catalog.regular_ = named("DejaVuSans.ttf");
   catalog.serif_ = named("DejaVuSerif.ttf");

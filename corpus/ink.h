@@ -36,7 +36,13 @@ class FontCatalog {
  public:
   /// Looks for the known typed and hand-like fonts under `dirs`. Fails when
   /// not even one typed font (DejaVu, from fonts-dejavu-core) is there.
-  static Result<FontCatalog> Find(const std::vector<std::filesystem::path>& dirs);
+  /// With `only` (font file names without their extension), values are
+  /// written only in those of the known fonts, typed and hand-like (the
+  /// forms' own print and other pages keep DejaVu); fails, naming them, when
+  /// a name is not a known font found here, or when `only` leaves no typed
+  /// or no hand-like font.
+  static Result<FontCatalog> Find(const std::vector<std::filesystem::path>& dirs,
+                                  const std::vector<std::string>& only = {});
 
   const std::vector<Font>& typed() const { return typed_; }
   /// Hand-like fonts; when none is installed, typed fonts written with a hand's
@@ -50,6 +56,7 @@ class FontCatalog {
 
  private:
   std::vector<Font> typed_, hand_;
+  std::vector<Font> print_;  // every typed font found, for the named faces below
   const Font* mono_ = nullptr;
   const Font* bold_ = nullptr;
   const Font* regular_ = nullptr;

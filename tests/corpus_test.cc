@@ -151,6 +151,31 @@ TEST(CorpusTest, WorksWithOnlyTheCoreDejaVuFonts) {
   EXPECT_TRUE(Json::parse(run).at("fonts").at("hand").empty());
 }
 
+TEST(CorpusTest, FontsLimitsTheHandsAndTypefacesValuesAreWrittenIn) {
+  testing::TempDir dir;
+  CorpusOptions options = Options(dir.path() / "c", 6, 3, "fax=1,email=0,scan=0,hand=0.5,typed=0.5,efill=0");
+  options.fonts = {"FreeSans", "Purisa", "UnPilgia"};
+  Result<CorpusSummary> summary = GenerateCorpus(Templates(), options);
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_EQ(summary->typed_fonts, std::vector<std::string>{"FreeSans.ttf"});
+  EXPECT_EQ(summary->hand_fonts, (std::vector<std::string>{"Purisa.ttf", "UnPilgia.ttf"}));
+  for (const Json& doc : ReadJsonl(dir.path() / "c/truth.jsonl")) {
+    if (!doc.contains("font")) continue;
+    const std::string hand = doc.at("hand_font");
+    EXPECT_TRUE(hand == "Purisa" || hand == "UnPilgia") << hand;
+    // A typed form is typed in FreeSans; a form written by hand, in the writer's hand.
+    EXPECT_EQ(doc.at("font"), doc.at("fill_mode") == "typed" ? Json("FreeSans") : doc.at("hand_font"));
+  }
+  options.out = dir.path() / "d";
+  options.fonts = {"FreeSans", "NoSuchHand"};
+  summary = GenerateCorpus(Templates(), options);
+  ASSERT_FALSE(summary);
+  EXPECT_NE(summary.error().message.find("NoSuchHand"), std::string::npos);
+  options.out = dir.path() / "e";
+  options.fonts = {"Purisa"};  // no typed font left
+  EXPECT_FALSE(GenerateCorpus(Templates(), options));
+}
+
 TEST_F(CorpusFiles, FaxesAreClassFTiffsWithStationAndTimeAtFaxResolutions) {
   int faxes = 0;
   for (const Json& file : *files_) {
