@@ -732,7 +732,7 @@ std::optional<std::string> Filler::TextFor(const TemplateField& field) {
   if (const auto row = RowOf(key)) {
     if (row->second > rows_filled_) return std::nullopt;
     const Person& person = rows_.at(row->second);
-    if (format == FieldFormat::kText) return row_relationships_.at(row->second);
+    if (format == FieldFormat::kText || format == FieldFormat::kRelationship) return row_relationships_.at(row->second);
     return PersonValue(field, person);
   }
   if (format == FieldFormat::kDate) {

@@ -418,7 +418,8 @@ std::optional<std::string> NormalizeValue(FieldFormat format, const std::string&
     case FieldFormat::kMrn: return NormalizeMrn(value);
     case FieldFormat::kEmail: return NormalizeEmail(value);
     case FieldFormat::kName:
-    case FieldFormat::kCity: return NormalizeName(value);
+    case FieldFormat::kCity:
+    case FieldFormat::kRelationship: return NormalizeName(value);
     case FieldFormat::kInitial: return NormalizeInitials(value, 1);
     case FieldFormat::kInitials: return NormalizeInitials(value, 4);
     case FieldFormat::kStreet:

@@ -56,8 +56,9 @@ std::size_t LetterCount(const std::string& text) {
 // Names, places and words: what the lexicon (recognizer/lexicon.h) holds.
 bool ReadInWords(FieldFormat format) {
   return format == FieldFormat::kName || format == FieldFormat::kCity || format == FieldFormat::kStreet ||
-         format == FieldFormat::kText;
+         format == FieldFormat::kText || format == FieldFormat::kRelationship;
 }
+
 
 bool Checked(FieldFormat format) { return format != FieldFormat::kText && format != FieldFormat::kStreet; }
 
@@ -97,6 +98,41 @@ std::optional<std::string> RepairEmail(const std::string& text) {
     if (!address || std::any_of(address->begin() + address->find('@'), address->end(), ::isdigit)) continue;
     if (found && *found != *address) return std::nullopt;
     found = address;
+  }
+  return found;
+}
+
+// The top-level domains an address here ends in: the generic ones, and the
+// countries patients and their families write from most.
+bool KnownTopLevelDomain(std::string_view label) {
+  static const std::set<std::string_view> kDomains = {
+      "com", "org", "net", "edu", "gov", "mil", "int", "info", "biz", "io", "co", "me", "us", "ca", "mx", "pr",
+      "do",  "es",  "pt",  "br",  "ar",  "cl",  "pe",  "ve",   "ec",  "gt", "hn", "sv", "ni", "cr", "pa", "cu",
+      "bo",  "py",  "uy",  "uk",  "ie",  "de",  "fr",  "it",   "nl",  "in", "cn", "jp", "ph", "vn", "ht", "cv"};
+  return kDomains.count(label) > 0;
+}
+
+// An address (as NormalizeEmail gives it) whose top-level domain is none we
+// know, mended when one reading of the mistake explains it: the dot before
+// it lost ("inbox.examplenet"), or one letter of it misread ("example.crg",
+// "example.or").
+std::optional<std::string> RepairEmailDomain(const std::string& address) {
+  const std::size_t dot = address.rfind('.');
+  if (dot == std::string::npos || dot < address.find('@')) return std::nullopt;
+  const std::string_view label = std::string_view(address).substr(dot + 1);
+  if (KnownTopLevelDomain(label)) return std::nullopt;
+  static const std::vector<std::string_view> kGeneric = {"com", "org", "net", "edu", "gov"};
+  std::optional<std::string> found;
+  for (std::string_view generic : kGeneric) {
+    std::optional<std::string> mended;
+    if (label.size() >= generic.size() + 2 && label.ends_with(generic)) {
+      mended = address.substr(0, address.size() - generic.size()) + "." + std::string(generic);
+    } else if (label.size() <= 4 && EditDistance(label, generic) == 1) {
+      mended = address.substr(0, dot + 1) + std::string(generic);
+    }
+    if (!mended) continue;
+    if (found) return std::nullopt;  // two mistakes explain it: neither is taken
+    found = mended;
   }
   return found;
 }
@@ -179,12 +215,28 @@ std::string RepairNameMarks(const std::string& text) {
   return Joined(words);
 }
 
-// A sentence does not end in a comma (a period read with its tail), and a
-// lone '|' is the pronoun I.
-std::string RepairSentenceMarks(const std::string& text) {
+// A city's name ends in a letter: a period after its last whole word is a
+// speck ("Portland."); an abbreviation keeps its own ("Ft.").
+std::string RepairCityMarks(const std::string& text) {
   std::vector<std::string> words = Words(text);
-  for (std::string& word : words) {
+  if (!words.empty() && words.back().size() > 4 && words.back().back() == '.') words.back().pop_back();
+  return Joined(words);
+}
+
+// A sentence does not end in a comma (a period read with its tail), a
+// lone '|' is the pronoun I, and a title opening a name, first or after a
+// comma, keeps its period ("Dr Jorge Figueroa" and "DR, RAHUL WHITE" are
+// Dr. and DR.; "12 OAK DR, MALDEN" is a drive).
+std::string RepairSentenceMarks(const std::string& text) {
+  static const std::set<std::string> kTitles = {"DR", "MR", "MRS"};
+  std::vector<std::string> words = Words(text);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    std::string& word = words[i];
     if (word == "|") word = "I";
+    const bool opens = i == 0 || words[i - 1].back() == ',';
+    const bool before_name = i + 1 < words.size() && std::isupper(static_cast<unsigned char>(words[i + 1][0]));
+    const std::string bare = word.back() == ',' ? word.substr(0, word.size() - 1) : word;
+    if (opens && before_name && kTitles.count(Upper(bare)) > 0) word = bare + ".";
   }
   if (!words.empty() && words.back().size() > 1 && words.back().back() == ',') words.back().back() = '.';
   return Joined(words);
@@ -333,6 +385,8 @@ std::string OcrCharacters(FieldFormat format) {
     case FieldFormat::kName:
     case FieldFormat::kCity:
       return Join({kUpper, kLower, kAccented, " -.,'"});
+    case FieldFormat::kRelationship:
+      return Join({kUpper, kLower, kAccented, " -'"});
     // Initials are written in capitals; allowing lower case only invites
     // "l" for "I" and "Cc" for "C".
     case FieldFormat::kInitial:
@@ -356,6 +410,7 @@ ReadingContext ReadingContext::Now(std::string language) {
 Interpretation Interpret(const TemplateField& field, const std::string& read, const ReadingContext& context) {
   const DateRole role = RoleOf(field.key);
   const std::string text = field.format == FieldFormat::kName   ? RepairNameMarks(read)
+                           : field.format == FieldFormat::kCity ? RepairCityMarks(read)
                            : field.format == FieldFormat::kText ? RepairSentenceMarks(read)
                                                                 : read;
   const std::optional<std::string> normal = field.format == FieldFormat::kDate
@@ -363,6 +418,9 @@ Interpretation Interpret(const TemplateField& field, const std::string& read, co
                                                 : NormalizeValue(field.format, text, context.language);
   if (!normal && field.format == FieldFormat::kEmail) {
     if (std::optional<std::string> repaired = RepairEmail(text)) return {*repaired, FormatCheck::kRepaired};
+  }
+  if (normal && field.format == FieldFormat::kEmail) {
+    if (std::optional<std::string> repaired = RepairEmailDomain(*normal)) return {*repaired, FormatCheck::kRepaired};
   }
   if (!normal && field.format == FieldFormat::kDate) {
     if (std::optional<std::string> repaired = RepairDate(text, context.language, role, context)) {
@@ -377,6 +435,12 @@ Interpretation Interpret(const TemplateField& field, const std::string& read, co
     return {*normal, FormatCheck::kImplausible};
   }
   return {*normal, FormatCheck::kPassed};
+}
+
+// A relationship is said in a few dozen words; anything else in words of a
+// dictionary is more likely a misreading of one of them ("OTHER" for MOTHER).
+const Lexicon& LexiconOf(FieldFormat format) {
+  return format == FieldFormat::kRelationship ? Lexicon::Relationships() : Lexicon::Default();
 }
 
 WritingEvidence GatherEvidence(const TemplateField& field, const GrayImage& crop, OcrEngine& ocr, int tesseract_reads,
@@ -398,7 +462,7 @@ WritingEvidence GatherEvidence(const TemplateField& field, const GrayImage& crop
   const FieldRecognizer* recognizer = ThreadRecognizer();
   if (!evidence.recognizer_read && recognizer && field.lines <= 1) {
     evidence.recognizer = recognizer->Recognize(crop, field.format, kRecognizerBeams,
-                                                ReadInWords(field.format) ? &Lexicon::Default() : nullptr);
+                                                ReadInWords(field.format) ? &LexiconOf(field.format) : nullptr);
     evidence.recognizer_read = true;
   }
   return evidence;
@@ -416,7 +480,7 @@ WritingDecision DecideWriting(const TemplateField& field, const WritingEvidence&
     bool known = false;       // a value in words: every word is in the lexicon
   };
   const bool in_words = ReadInWords(field.format);
-  const Lexicon& lexicon = Lexicon::Default();
+  const Lexicon& lexicon = LexiconOf(field.format);
   std::map<std::string, Support> values;
   int tesseract_read = 0;
   for (std::size_t i = 0; i < evidence.tesseract.size(); ++i) {

@@ -59,6 +59,10 @@ struct Interpretation {
 };
 Interpretation Interpret(const TemplateField& field, const std::string& text, const ReadingContext& context);
 
+/// The words a field of `format` is read in: a relationship's few dozen
+/// (Lexicon::Relationships), or the dictionaries' (Lexicon::Default).
+const Lexicon& LexiconOf(FieldFormat format);
+
 /// One Tesseract reading of a crop; confidence is its least sure word's, 0..1.
 struct OcrReading {
   std::string text;

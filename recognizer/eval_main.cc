@@ -44,7 +44,8 @@ std::optional<GrayImage> LoadCrop(const fs::path& path) {
 // Formats read in words of the lexicon, and how much less probable than the
 // free reading the lexicon's may be and still be taken (natural log).
 bool LexiconFormat(FieldFormat f) {
-  return f == FieldFormat::kName || f == FieldFormat::kCity || f == FieldFormat::kStreet || f == FieldFormat::kText;
+  return f == FieldFormat::kName || f == FieldFormat::kCity || f == FieldFormat::kStreet || f == FieldFormat::kText ||
+         f == FieldFormat::kRelationship;
 }
 const std::vector<double> kMargins = {0, 3, 6, 9, 12, 16, 25, 1000};
 

@@ -62,6 +62,61 @@ std::string FoldLetters(std::string_view text) {
   return out;
 }
 
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+Lexicon Lexicon::Of(const std::vector<std::string>& words) {
+  Lexicon lexicon;
+  for (const std::string& word : words) {
+    if (std::string folded = Fold(word); !folded.empty()) lexicon.words_.push_back(std::move(folded));
+  }
+  std::sort(lexicon.words_.begin(), lexicon.words_.end());
+  lexicon.words_.erase(std::unique(lexicon.words_.begin(), lexicon.words_.end()), lexicon.words_.end());
+  return lexicon;
+}
+
+const Lexicon& Lexicon::Relationships() {
+  // Each word of a relationship is looked up alone: "MOTHER-IN-LAW" is
+  // MOTHER, IN and LAW; "TÍA ABUELA" is TIA and ABUELA.
+  static const Lexicon kRelationships = Of(
+      {// English: family
+       "spouse", "wife", "husband", "partner", "domestic", "son", "daughter", "child", "children", "mother", "father",
+       "mom", "mum", "dad", "parent", "parents", "sister", "brother", "sibling", "grandmother", "grandfather",
+       "grandparent", "grandma", "grandpa", "grandson", "granddaughter", "grandchild", "aunt", "uncle", "niece",
+       "nephew", "cousin", "stepmother", "stepfather", "stepson", "stepdaughter", "stepsister", "stepbrother",
+       "stepparent", "step", "half", "great", "in", "law", "godmother", "godfather", "godson", "goddaughter", "foster",
+       "adoptive", "adopted", "ex", "widow", "widower", "fiance", "fiancee", "twin",
+       // English: household, friends, care
+       "friend", "best", "boyfriend", "girlfriend", "neighbor", "neighbour", "roommate", "caregiver", "caretaker",
+       "family", "member", "relative", "self", "aide", "home", "nurse", "companion",
+       // English: legal standing
+       "guardian", "legal", "conservator", "agent", "proxy", "health", "care", "healthcare", "power", "of", "attorney",
+       "poa", "executor", "executrix", "administrator", "representative", "personal", "court", "appointed",
+       // Spanish: family
+       "esposo", "esposa", "marido", "mujer", "pareja", "hijo", "hija", "hijos", "madre", "padre", "mamá", "papá",
+       "padres", "hermano", "hermana", "abuelo", "abuela", "nieto", "nieta", "tío", "tía", "sobrino", "sobrina",
+       "primo", "prima", "suegro", "suegra", "yerno", "nuera", "cuñado", "cuñada", "padrastro", "madrastra", "hijastro",
+       "hijastra", "bisabuelo", "bisabuela", "bisnieto", "bisnieta", "padrino", "madrina", "ahijado", "ahijada",
+       "novio", "novia", "prometido", "prometida", "viudo", "viuda", "gemelo", "gemela", "político", "política",
+       // Spanish: household, friends, care, legal standing
+       "amigo", "amiga", "vecino", "vecina", "compañero", "compañera", "cuidador", "cuidadora", "familiar", "pariente",
+       "tutor", "tutora", "apoderado", "apoderada", "representante", "agente", "legal", "de", "la", "el", "del",
+       "salud", "atención", "médica", "enfermera", "enfermero", "albacea", "mismo", "misma", "yo"});
+  return kRelationships;
+}
+
 Lexicon Lexicon::Load(const std::vector<fs::path>& files) {
   Lexicon lexicon;
   for (const fs::path& file : files) {

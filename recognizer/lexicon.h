@@ -37,6 +37,14 @@ class Lexicon {
   /// The lexicon of DefaultLexiconFiles(), loaded on first use.
   static const Lexicon& Default();
 
+  /// The words of `words` (UTF-8, any case, accents or not).
+  static Lexicon Of(const std::vector<std::string>& words);
+
+  /// The words that say who a person is to a patient, in English and
+  /// Spanish: family ("MOTHER", "NIETA", "IN-LAW", "STEP"), household and
+  /// friends, and legal standing ("GUARDIAN", "HEALTH CARE PROXY").
+  static const Lexicon& Relationships();
+
   std::size_t Size() const { return words_.size(); }
   bool Empty() const { return words_.empty(); }
 
@@ -72,6 +80,10 @@ char FoldLetter(std::string_view character);
 /// `text` with every letter folded by FoldLetter and every other character
 /// kept as it is ("Mónica 2b" is "MONICA 2B").
 std::string FoldLetters(std::string_view text);
+
+/// How many bytes must be changed, added or dropped to make `a` into `b`
+/// (Levenshtein); compare folded text for letters.
+std::size_t EditDistance(std::string_view a, std::string_view b);
 
 /// /usr/share/dict/american-english-huge and /usr/share/dict/spanish.
 std::vector<std::filesystem::path> DefaultLexiconFiles();

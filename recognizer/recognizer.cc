@@ -246,7 +246,8 @@ Result<FieldRecognizer> FieldRecognizer::Load(const fs::path& model) {
   }
   for (FieldFormat format : {FieldFormat::kText, FieldFormat::kName, FieldFormat::kInitial, FieldFormat::kDate,
                              FieldFormat::kMrn, FieldFormat::kPhone, FieldFormat::kEmail, FieldFormat::kStreet,
-                             FieldFormat::kCity, FieldFormat::kState, FieldFormat::kZip, FieldFormat::kInitials}) {
+                             FieldFormat::kCity, FieldFormat::kState, FieldFormat::kZip, FieldFormat::kInitials,
+                             FieldFormat::kRelationship}) {
     const std::vector<std::string> wanted = Characters(FormatAlphabet(format));
     std::vector<int> classes = {0};
     for (std::size_t k = 0; k < impl->alphabet.size(); ++k) {
@@ -317,6 +318,8 @@ std::string FormatAlphabet(FieldFormat format) {
     case FieldFormat::kName:
     case FieldFormat::kCity:
       return letters + " -.,'";
+    case FieldFormat::kRelationship:
+      return letters + " -'";
     case FieldFormat::kInitial:
     case FieldFormat::kInitials:
       return upper + kAccentedUpper + ".";

@@ -16,8 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kFormatNames[] = {"text", "name",  "initial", "date", "mrn", "phone",
-                                             "email", "street", "city",   "state", "zip", "initials"};
+constexpr std::string_view kFormatNames[] = {"text",   "name", "initial", "date", "mrn",      "phone",       "email",
+                                             "street", "city", "state",   "zip",  "initials", "relationship"};
 
 // Everything a side file may say; any other key is a typo worth refusing.
 const std::set<std::string, std::less<>> kSideKeys = {"code",   "form",    "language", "rev",  "title",

@@ -37,7 +37,21 @@ inline constexpr double kTemplateDpi = 200;
 enum class FieldKind { kText, kCheckbox, kInitials, kSignature };
 
 /// How a text field is read and normalized (SPEC section 4).
-enum class FieldFormat { kText, kName, kInitial, kDate, kMrn, kPhone, kEmail, kStreet, kCity, kState, kZip, kInitials };
+enum class FieldFormat {
+  kText,
+  kName,
+  kInitial,
+  kDate,
+  kMrn,
+  kPhone,
+  kEmail,
+  kStreet,
+  kCity,
+  kState,
+  kZip,
+  kInitials,
+  kRelationship,  // who a person is to the patient ("Mother", "Hija", "Health care proxy")
+};
 
 std::string_view ToString(FieldFormat format);
 std::optional<FieldFormat> FieldFormatFromString(std::string_view text);

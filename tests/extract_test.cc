@@ -360,6 +360,10 @@ TEST(Interpret, ReadSentencesEndInAPeriodNotACommaAndALoneBarIsI) {
   text.lines = 3;
   EXPECT_EQ(Interpret(text, "| quit smoking in 2022,", context).value, "I quit smoking in 2022.");
   EXPECT_EQ(Interpret(text, "Remove it, please", context).value, "Remove it, please");
+  EXPECT_EQ(Interpret(text, "Dr Jorge Figueroa, Cape Ann", context).value, "Dr. Jorge Figueroa, Cape Ann");
+  EXPECT_EQ(Interpret(text, "DR, RAHUL WHITE, 12 MAIN ST", context).value, "DR. RAHUL WHITE, 12 MAIN ST");
+  EXPECT_EQ(Interpret(text, "Ask my dr first", context).value, "Ask my dr first");
+  EXPECT_EQ(Interpret(text, "Dr. Lee, 12 OAK DR, MALDEN MA", context).value, "Dr. Lee, 12 OAK DR, MALDEN MA");
 }
 
 std::map<std::string, FieldReading> SignedForm(const char* first, double first_confidence, const char* last,
@@ -464,11 +468,38 @@ TEST(CrossCheckInitials, WithoutTwoAgreeingSourcesNothingMoves) {
   }
 }
 
+// A one-line field of `format`, and the day these tests read it.
+TemplateField FieldOf(const char* key, FieldFormat format) {
+  TemplateField field;
+  field.key = key;
+  field.format = format;
+  return field;
+}
+const ReadingContext kToday = {"en", 2026, "2026-11-23"};
+
+TEST(Interpret, AnAddressWhoseTopLevelDomainWasMisreadIsMended) {
+  const ReadingContext& context = kToday;
+  const TemplateField email = FieldOf("recipient.email", FieldFormat::kEmail);
+  EXPECT_EQ(Interpret(email, "dmiller@inbox.examplenet", context).value, "dmiller@inbox.example.net");
+  EXPECT_EQ(Interpret(email, "patel750@example.crg", context).value, "patel750@example.org");
+  EXPECT_EQ(Interpret(email, "vega@example.or", context).check, FormatCheck::kRepaired);
+  EXPECT_EQ(Interpret(email, "vega@example.or", context).value, "vega@example.org");
+  EXPECT_EQ(Interpret(email, "ana@correo.mx", context).value, "ana@correo.mx");           // a country's, known
+  EXPECT_EQ(Interpret(email, "ana@clinic.health", context).value, "ana@clinic.health");   // unknown, no one mistake
+  EXPECT_EQ(Interpret(email, "ana@clinic.gom", context).value, "ana@clinic.gom");  // com or gov: neither
+}
+
+TEST(Interpret, ACityEndsInALetter) {
+  const ReadingContext& context = kToday;
+  const TemplateField city = FieldOf("patient.city", FieldFormat::kCity);
+  EXPECT_EQ(Interpret(city, "Portland.", context).value, "Portland");
+  EXPECT_EQ(Interpret(city, "St. Louis", context).value, "St. Louis");
+  EXPECT_EQ(Interpret(city, "Ft.", context).value, "Ft.");
+}
+
 TEST(Interpret, OneLetterIsNotInitials) {
-  TemplateField initials;
-  initials.key = "sensitive.hiv";
-  initials.format = FieldFormat::kInitials;
-  const ReadingContext context = {"en", 2026, "2026-11-23"};
+  const ReadingContext& context = kToday;
+  const TemplateField initials = FieldOf("sensitive.hiv", FieldFormat::kInitials);
   EXPECT_EQ(Interpret(initials, "D", context).check, FormatCheck::kImplausible);
   EXPECT_EQ(Interpret(initials, "DC", context).check, FormatCheck::kPassed);
   EXPECT_EQ(Interpret(initials, "Á.M.", context).check, FormatCheck::kPassed);

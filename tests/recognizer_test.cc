@@ -119,6 +119,17 @@ TEST(LexiconTest, TheDefaultListsAreInstalledAndLarge) {
   EXPECT_TRUE(Lexicon::Default().Contains("historial"));
 }
 
+TEST(LexiconTest, RelationshipsAreSaidInAFewWordsOfEitherLanguage) {
+  const Lexicon& words = Lexicon::Relationships();
+  EXPECT_LT(words.Size(), 400u);
+  for (const char* said : {"Mother", "MOTHER-IN-LAW", "Health care proxy", "Tía", "HIJA", "nieta", "Hermano mayor"}) {
+    EXPECT_EQ(words.Knows(said), std::string(said) != "Hermano mayor") << said;
+  }
+  EXPECT_FALSE(words.Knows("Other"));  // MOTHER misread, not a relationship
+  EXPECT_TRUE(Lexicon::Of({"Ángel", "ANGEL", "x1"}).Contains("angel"));
+  EXPECT_EQ(Lexicon::Of({"Ángel", "ANGEL", "x1"}).Size(), 1u);  // folded once; not a word, left out
+}
+
 TEST(RecognizerTest, TheMrnMaskNeverEmitsALetter) {
   // A name read as if it were an MRN: whatever comes out is digits only.
   const std::vector<Candidate> read = Shipped().Read(LoadCrop("recipient_name.png"), FieldFormat::kMrn, 8);

@@ -97,7 +97,9 @@ TEST(Templates, EveryShippedFormMatchesFormsJsonInKeysKindsGroupsFormatsAndRects
         EXPECT_EQ(field->option, want["option"]);
       }
       if (want.contains("format") && want["format"].is_string()) {
-        EXPECT_EQ(ToString(field->format), want["format"]);
+        // A side file may narrow forms.json's "text" to "relationship" (a closed vocabulary, read in its words).
+        const bool narrowed = field->format == FieldFormat::kRelationship && want["format"] == "text";
+        if (!narrowed) EXPECT_EQ(ToString(field->format), want["format"]);
       }
       if (want.contains("lines")) {
         EXPECT_EQ(field->lines, want["lines"].get<int>());

@@ -58,7 +58,7 @@ json Evidence(const TemplateField& field, const GrayImage& crop, const ReadingCo
                                 {"value", meant.value},
                                 {"check", CheckName(meant.check)}});
   }
-  const Lexicon& lexicon = Lexicon::Default();
+  const Lexicon& lexicon = LexiconOf(field.format);
   for (json& read : out["tesseract"]) read["known"] = lexicon.Knows(read["value"].get<std::string>());
   if (all.recognizer.words) {
     const Interpretation meant = Interpret(field, all.recognizer.words->text, context);

@@ -27,7 +27,7 @@ FAILED_CONFIDENCE = 0.02  # confidence.cc's kFailedConfidence
 MAX_CONFIDENCE = 0.99     # confidence.cc's kMaxTextConfidence
 SURE_SHARE = 0.97         # reading.cc's kSureShare
 WORDS_MARGIN = 1.0        # reading.cc's kWordsMargin
-IN_WORDS = {"name", "city", "street", "text"}  # reading.cc's ReadInWords
+IN_WORDS = {"name", "city", "street", "text", "relationship"}  # reading.cc's ReadInWords
 
 
 def accepted(reading):
