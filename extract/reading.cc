@@ -59,7 +59,6 @@ bool ReadInWords(FieldFormat format) {
          format == FieldFormat::kText || format == FieldFormat::kRelationship;
 }
 
-
 bool Checked(FieldFormat format) { return format != FieldFormat::kText && format != FieldFormat::kStreet; }
 
 std::string FoldSpaces(const std::string& text) {
@@ -407,12 +406,56 @@ ReadingContext ReadingContext::Now(std::string language) {
   return {std::move(language), static_cast<int>(ymd.year()), buffer};
 }
 
+// Hand printing is spaced wide, and a reader breaks a word where a gap
+// is: two neighbours of which one is no word, and which together are one,
+// are that word ("SEBAS TIAN", "Moth er"). A lone letter is an initial, and
+// a word ending in a mark ends there.
+std::string JoinBrokenWords(const std::string& text, const Lexicon& lexicon) {
+  std::vector<std::string> words = Words(text);
+  auto joinable = [](const std::string& word) {
+    return FoldLetters(word).size() > 1 && std::isalpha(static_cast<unsigned char>(FoldLetters(word).back()));
+  };
+  for (std::size_t i = 0; i + 1 < words.size();) {
+    const std::string& a = words[i];
+    const std::string& b = words[i + 1];
+    if (joinable(a) && joinable(b) && (!lexicon.Contains(a) || !lexicon.Contains(b)) && lexicon.Contains(a + b)) {
+      words[i] = a + b;
+      words.erase(words.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    } else {
+      ++i;
+    }
+  }
+  return Joined(words);
+}
+
+// A street's suffix run into its name ("COLUMBUSAVE") is set apart when the
+// name is a word and the rest a suffix.
+std::string SplitStreetSuffix(const std::string& text, const Lexicon& lexicon) {
+  static const std::vector<std::string> kSuffixes = {"AVE",  "ST",  "RD",  "DR",   "LN", "CT",  "PL",
+                                                     "BLVD", "WAY", "TER", "PKWY", "SQ", "CIR", "HWY"};
+  std::vector<std::string> words = Words(text);
+  for (std::string& word : words) {
+    const std::string folded = FoldLetters(word);
+    if (folded.size() != word.size() || lexicon.Contains(word)) continue;  // accents, or a word already
+    for (const std::string& suffix : kSuffixes) {
+      if (folded.size() >= suffix.size() + 3 && folded.ends_with(suffix) &&
+          lexicon.Contains(word.substr(0, word.size() - suffix.size()))) {
+        word.insert(word.size() - suffix.size(), " ");
+        break;
+      }
+    }
+  }
+  return Joined(words);
+}
+
 Interpretation Interpret(const TemplateField& field, const std::string& read, const ReadingContext& context) {
   const DateRole role = RoleOf(field.key);
-  const std::string text = field.format == FieldFormat::kName   ? RepairNameMarks(read)
-                           : field.format == FieldFormat::kCity ? RepairCityMarks(read)
-                           : field.format == FieldFormat::kText ? RepairSentenceMarks(read)
-                                                                : read;
+  std::string text = field.format == FieldFormat::kName   ? RepairNameMarks(read)
+                     : field.format == FieldFormat::kCity ? RepairCityMarks(read)
+                     : field.format == FieldFormat::kText ? RepairSentenceMarks(read)
+                                                          : read;
+  if (ReadInWords(field.format)) text = JoinBrokenWords(text, LexiconOf(field.format));
+  if (field.format == FieldFormat::kStreet) text = SplitStreetSuffix(text, LexiconOf(field.format));
   const std::optional<std::string> normal = field.format == FieldFormat::kDate
                                                 ? NormalizeDate(text, context.language, role, context.year)
                                                 : NormalizeValue(field.format, text, context.language);

@@ -489,6 +489,19 @@ TEST(Interpret, AnAddressWhoseTopLevelDomainWasMisreadIsMended) {
   EXPECT_EQ(Interpret(email, "ana@clinic.gom", context).value, "ana@clinic.gom");  // com or gov: neither
 }
 
+TEST(Interpret, AWordBrokenAtAWideGapIsJoinedAndAStreetsSuffixSetApart) {
+  const TemplateField name = FieldOf("signer.name", FieldFormat::kName);
+  EXPECT_EQ(Interpret(name, "SEBAS TIAN GU TIÉRREZ", kToday).value, "SEBASTIAN GUTIÉRREZ");
+  EXPECT_EQ(Interpret(name, "JO ANN SMITH", kToday).value, "JO ANN SMITH");  // two words already
+  EXPECT_EQ(Interpret(name, "ANA M ARIA LOPEZ", kToday).value, "ANA M. ARIA LOPEZ");  // a lone letter is an initial
+  const TemplateField street = FieldOf("patient.street", FieldFormat::kStreet);
+  EXPECT_EQ(Interpret(street, "805 SCH OOL ST", kToday).value, "805 SCHOOL ST");
+  EXPECT_EQ(Interpret(street, "906 COLUMBUSAVE", kToday).value, "906 COLUMBUS AVE");
+  EXPECT_EQ(Interpret(street, "12 WEST ST", kToday).value, "12 WEST ST");
+  const TemplateField relationship = FieldOf("verbal.person1.relationship", FieldFormat::kRelationship);
+  EXPECT_EQ(Interpret(relationship, "Moth er", kToday).value, "Mother");
+}
+
 TEST(Interpret, ACityEndsInALetter) {
   const ReadingContext& context = kToday;
   const TemplateField city = FieldOf("patient.city", FieldFormat::kCity);
