@@ -158,9 +158,10 @@ void CrossCheckInitials(std::map<std::string, FieldReading>& fields, const std::
   const std::optional<std::string> signer = Text(fields, "signer.name");
   const std::optional<std::string> first = Text(fields, "patient.first_name");
   const std::optional<std::string> last = Text(fields, "patient.last_name");
-  if (signer && signer->find(',') == std::string::npos && Words(*signer).size() >= 2) {
+  const std::vector<std::string> signer_words = signer ? Words(*signer) : std::vector<std::string>{};
+  if (signer && signer->find(',') == std::string::npos && signer_words.size() >= 2) {
     // Where the last name begins in the line is not known: its last word.
-    named = InitialsOf(Words(*signer).front(), Words(*signer).back());
+    named = InitialsOf(signer_words.front(), signer_words.back());
     named_confidence = fields.at("signer.name").confidence;
   } else if (!signer && SignedBySelf(fields) && first && last) {
     named = InitialsOf(*first, *last);

@@ -46,11 +46,9 @@ bool StrictFormat(FieldFormat format) {
 }
 
 std::size_t LetterCount(const std::string& text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    // A UTF-8 lead byte or an ASCII letter starts one letter.
-    const auto byte = static_cast<unsigned char>(c);
-    return std::isalpha(byte) || byte >= 0xC0;
-  }));
+  const std::string folded = FoldLetters(text);
+  return static_cast<std::size_t>(
+      std::count_if(folded.begin(), folded.end(), [](char c) { return c >= 'A' && c <= 'Z'; }));
 }
 
 // Names, places and words: what the lexicon (recognizer/lexicon.h) holds.
@@ -413,7 +411,8 @@ ReadingContext ReadingContext::Now(std::string language) {
 std::string JoinBrokenWords(const std::string& text, const Lexicon& lexicon) {
   std::vector<std::string> words = Words(text);
   auto joinable = [](const std::string& word) {
-    return FoldLetters(word).size() > 1 && std::isalpha(static_cast<unsigned char>(FoldLetters(word).back()));
+    const std::string folded = FoldLetters(word);
+    return folded.size() > 1 && std::isalpha(static_cast<unsigned char>(folded.back()));
   };
   for (std::size_t i = 0; i + 1 < words.size();) {
     const std::string& a = words[i];
